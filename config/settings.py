@@ -4,6 +4,7 @@ With nothing set, Holdfast runs on SQLite with distribution files in `./media`, 
 needs no services. See README.md for the table of settings.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -119,3 +120,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Holdfast ---------------------------------------------------------------------------------------
+
+# The deletion policy preset (see registry/policy.py): proposal-2022, pep763, npm, crates-io,
+# rubygems, immutable or pypi-2025. Each parameter of the preset can be overridden with
+# HOLDFAST_POLICY_<PARAMETER>, e.g. HOLDFAST_POLICY_PROJECT_WINDOW_DAYS=3; an unknown preset or
+# parameter stops start-up (system check holdfast.E001).
+HOLDFAST_POLICY = env.str("HOLDFAST_POLICY", default="proposal-2022")
+vars().update(
+    {key: value for key, value in os.environ.items() if key.startswith("HOLDFAST_POLICY_")}
+)

@@ -1,0 +1,187 @@
+"""Gather, from the database, the plain facts the pure deletion policy decides on.
+
+`project_facts()` reads a project's releases, files, owners, downloads and dependents in a fixed
+number of queries, whatever the project's size; `actor_role()` says who is acting;
+`policy_config()` reads the active preset from settings.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery, Sum
+
+from . import policy
+from .models import Dependency, DownloadCount, File, Release, Role, RoleName
+
+ADMIN_PERMISSION = "registry.act_as_registry_admin"
+SETTING_PREFIX = "HOLDFAST_POLICY_"
+
+
+def policy_overrides_from_settings():
+    """Return {parameter: value} for every `HOLDFAST_POLICY_<PARAMETER>` setting."""
+    return {
+        name[len(SETTING_PREFIX) :].lower(): getattr(settings, name)
+        for name in dir(settings)
+        if name.startswith(SETTING_PREFIX)
+    }
+
+
+def policy_config():
+    """Return the active PolicyConfig (raises PolicyConfigError if the settings are wrong)."""
+    preset = getattr(settings, "HOLDFAST_POLICY", policy.DEFAULT_PRESET)
+    return policy.build_config(preset, policy_overrides_from_settings())
+
+
+def is_registry_admin(user):
+    return bool(
+        user and user.is_authenticated and user.is_active and user.has_perm(ADMIN_PERMISSION)
+    )
+
+
+def actor_role(user, project):
+    """Return the ActorRole of `user` on `project`: admin, owner, maintainer, support, ..."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return policy.ActorRole.ANONYMOUS
+    if is_registry_admin(user):
+        return policy.ActorRole.ADMIN
+    role = (
+        Role.objects.active()
+        .filter(project=project, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role == RoleName.OWNER:
+        return policy.ActorRole.OWNER
+    if role == RoleName.MAINTAINER:
+        return policy.ActorRole.MAINTAINER
+    if user.is_staff:
+        return policy.ActorRole.SUPPORT
+    return policy.ActorRole.OTHER
+
+
+def dependent_project_count(project):
+    """Count other live projects whose latest live release requires `project`."""
+    latest_live_release = (
+        Release.objects.live()
+        .filter(project=OuterRef("release__project"))
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        Dependency.objects.filter(
+            name=project.normalized_name,
+            release__removed_at__isnull=True,
+            release__project__removed_at__isnull=True,
+            release=Subquery(latest_live_release),
+        )
+        .exclude(release__project=project)
+        .values("release__project")
+        .distinct()
+        .count()
+    )
+
+
+def project_facts(project, *, now):
+    """Return the ProjectFacts of `project` at `now`, in a fixed number of queries."""
+    releases = list(
+        Release.objects.filter(project=project).values_list(
+            "pk", "version", "created_at", "removed_at"
+        )
+    )
+    files_by_release = {}
+    for release_id, filename, uploaded_at in File.objects.filter(
+        release__project=project, removed_at__isnull=True
+    ).values_list("release_id", "filename", "uploaded_at"):
+        files_by_release.setdefault(release_id, []).append(
+            policy.FileFacts(filename=filename, uploaded_at=uploaded_at)
+        )
+    downloads_by_release = dict(
+        DownloadCount.objects.filter(project=project)
+        .values("file__release_id")
+        .annotate(total=Sum("count"))
+        .values_list("file__release_id", "total")
+    )
+    week_start = (now - timedelta(days=7)).date()
+    last_7_days = DownloadCount.objects.filter(project=project, day__gt=week_start).aggregate(
+        total=Sum("count")
+    )["total"]
+    owner_count = Role.objects.active().filter(project=project, role=RoleName.OWNER).count()
+    return policy.ProjectFacts(
+        name=project.name,
+        created_at=project.created_at,
+        versions_ever=tuple(version for _pk, version, _created, _removed in releases),
+        releases=tuple(
+            release_facts_from(pk, version, created_at, files_by_release, downloads_by_release)
+            for pk, version, created_at, removed_at in releases
+            if removed_at is None
+        ),
+        owner_count=owner_count,
+        downloads_last_7_days=last_7_days or 0,
+        downloads_total=sum(downloads_by_release.values()),
+        dependent_projects=dependent_project_count(project),
+        deletion_locked=project.deletion_locked,
+        status=project.status,
+    )
+
+
+def release_facts_from(pk, version, created_at, files_by_release, downloads_by_release):
+    return policy.ReleaseFacts(
+        version=version,
+        created_at=created_at,
+        downloads_total=downloads_by_release.get(pk, 0),
+        files=tuple(files_by_release.get(pk, ())),
+    )
+
+
+class Decider:
+    """Everything needed to decide for one actor on one project, gathered once.
+
+    A page that shows, for every release and file, whether each action is allowed asks this
+    object again and again without another query.
+    """
+
+    def __init__(self, project, user, *, now, config=None):
+        self.project = project
+        self.user = user
+        self.now = now
+        self.config = config or policy_config()
+        self.role = actor_role(user, project)
+        self.facts = project_facts(project, now=now)
+        self._releases = {release.version: release for release in self.facts.releases}
+        self._files = {
+            file.filename: file for release in self.facts.releases for file in release.files
+        }
+
+    def release_facts(self, release):
+        found = self._releases.get(release.version)
+        if found is not None:
+            return found
+        # A removed release is not among the live facts; describe it on its own.
+        return policy.ReleaseFacts(
+            version=release.version, created_at=release.created_at, downloads_total=0
+        )
+
+    def file_facts(self, file):
+        found = self._files.get(file.filename)
+        if found is not None:
+            return found
+        return policy.FileFacts(filename=file.filename, uploaded_at=file.uploaded_at)
+
+    def decide(self, action, *, release=None, file=None):
+        release_facts = None
+        file_facts = None
+        if file is not None and release is None:
+            release = file.release
+        if release is not None:
+            release_facts = self.release_facts(release)
+        if file is not None:
+            file_facts = self.file_facts(file)
+        return policy.decide(
+            action,
+            project=self.facts,
+            actor=self.role,
+            now=self.now,
+            config=self.config,
+            release=release_facts,
+            file=file_facts,
+        )

@@ -199,7 +199,7 @@ class Project(Removable):
 
     def validate_unique(self, exclude=None):
         # normalized_name is derived, not editable: report a clash against the name field.
-        super().validate_unique(exclude=exclude)
+        super().validate_unique(exclude={*(exclude or ()), "normalized_name"})
         if self.name and (exclude is None or "name" not in exclude):
             clash = Project.objects.by_name(self.name).exclude(pk=self.pk).first()
             if clash is not None:

@@ -1,0 +1,53 @@
+"""Fixtures shared by every test: isolated media storage and the staff and maintainer accounts."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.factories import UserFactory
+
+REGISTRY_ADMINS = "Registry admins"
+SUPPORT_STAFF = "Support staff"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Store distribution blobs under the test's temporary directory, never in the repository."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def registry_admin(db):
+    """A registry admin through group membership only (not a superuser: permissions are real)."""
+    user = UserFactory(username="registry-admin", is_staff=True, is_superuser=False)
+    user.groups.add(Group.objects.get(name=REGISTRY_ADMINS))
+    return user
+
+
+@pytest.fixture
+def support_user(db):
+    user = UserFactory(username="support", is_staff=True, is_superuser=False)
+    user.groups.add(Group.objects.get(name=SUPPORT_STAFF))
+    return user
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner")
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory(username="other-user")
+
+
+@pytest.fixture
+def registry_admin_client(client, registry_admin):
+    client.force_login(registry_admin)
+    return client
+
+
+@pytest.fixture
+def support_client(client, support_user):
+    client.force_login(support_user)
+    return client

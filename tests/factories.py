@@ -1,0 +1,121 @@
+"""factory_boy factories that produce valid registry rows (names, versions, filenames, digests)."""
+
+import datetime
+import hashlib
+
+import factory
+from django.contrib.auth import get_user_model
+
+from registry.distributions import distribution_name
+from registry.models import (
+    Dependency,
+    DownloadCount,
+    File,
+    NameReservation,
+    PackageType,
+    Project,
+    Release,
+    RemovalCategory,
+    RemovalEvent,
+    RemovalScope,
+    ReservationReason,
+    Role,
+    RoleName,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    username = factory.Sequence(lambda n: f"user-{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"pkg-{n}")
+
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+
+class RoleFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    project = factory.SubFactory(ProjectFactory)
+    role = RoleName.OWNER
+
+    class Meta:
+        model = Role
+        skip_postgeneration_save = True
+
+
+class ReleaseFactory(factory.django.DjangoModelFactory):
+    project = factory.SubFactory(ProjectFactory)
+    version = factory.Sequence(lambda n: f"1.{n}.0")
+
+    class Meta:
+        model = Release
+        skip_postgeneration_save = True
+
+
+def _wheel_filename(file, n):
+    # The build tag (a number) keeps several wheels of one release apart.
+    release = file.release
+    return f"{distribution_name(release.project.name)}-{release.version}-{n}-py3-none-any.whl"
+
+
+class FileFactory(factory.django.DjangoModelFactory):
+    release = factory.SubFactory(ReleaseFactory)
+    filename = factory.LazyAttributeSequence(_wheel_filename)
+    packagetype = PackageType.WHEEL
+    python_version = "py3"
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.filename.encode()).hexdigest())
+    size = 1234
+
+    class Meta:
+        model = File
+        skip_postgeneration_save = True
+
+
+class RemovalEventFactory(factory.django.DjangoModelFactory):
+    project = factory.SubFactory(ProjectFactory)
+    scope = RemovalScope.FILES
+    category = RemovalCategory.ADMIN
+    reason = "Removed in a test."
+
+    class Meta:
+        model = RemovalEvent
+        skip_postgeneration_save = True
+
+
+class NameReservationFactory(factory.django.DjangoModelFactory):
+    normalized_name = factory.Sequence(lambda n: f"reserved-{n}")
+    reason = ReservationReason.RESERVED
+
+    class Meta:
+        model = NameReservation
+        skip_postgeneration_save = True
+
+
+class DependencyFactory(factory.django.DjangoModelFactory):
+    release = factory.SubFactory(ReleaseFactory)
+    name = "tinypad"
+    specifier = ">=1.0"
+
+    class Meta:
+        model = Dependency
+        skip_postgeneration_save = True
+
+
+class DownloadCountFactory(factory.django.DjangoModelFactory):
+    file = factory.SubFactory(FileFactory)
+    project = factory.LazyAttribute(lambda o: o.file.release.project)
+    day = factory.Sequence(lambda n: datetime.date(2024, 1, 1) + datetime.timedelta(days=n))
+    count = 10
+
+    class Meta:
+        model = DownloadCount
+        skip_postgeneration_save = True

@@ -1,9 +1,14 @@
 """Admin building blocks shared by the registry and moderation admins."""
 
+from dataclasses import dataclass
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, transaction
+from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -74,6 +79,13 @@ class TrackedAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's history form saves the old version back on POST (a revert) after
+        # checking only the view permission; history is evidence, never a way to edit.
+        if request.method != "GET":
+            raise PermissionDenied("History can be read, not reverted.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
@@ -93,3 +105,84 @@ class ReadOnlyTrackedAdmin(TrackedAdmin):
     def has_change_permission(self, request, obj=None):
         # Viewing the change form stays possible through the view permission.
         return False
+
+
+class ReasonOnlyForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Recorded in the history with your name, and shown to the people concerned.",
+    )
+
+
+@dataclass(frozen=True)
+class ConfirmItem:
+    label: str
+    detail: str = ""
+
+
+def confirmed_action(
+    *,
+    description,
+    explanation,
+    permissions,
+    form_class=ReasonOnlyForm,
+    submit_label="Yes, do it",
+    describe=None,
+    batch=False,
+):
+    """Turn `perform(modeladmin, request, target, data)` into a two-step admin action.
+
+    Like Django's `delete_selected`: the first POST renders a confirmation page that lists the
+    objects and asks for a reason (and whatever else `form_class` asks); the second POST
+    (`post=yes`) calls `perform` for each object (or once with the queryset when `batch`).
+    A `RegistryError` becomes an error message for that object; the others still go through,
+    each in its own transaction (the services are atomic).
+    """
+
+    def decorator(perform):
+        def action(modeladmin, request, queryset):
+            from .services import RegistryError
+
+            confirmed = request.POST.get("post") == "yes"
+            form = form_class(request.POST if confirmed else None)
+            if confirmed and form.is_valid():
+                targets = [queryset] if batch else list(queryset)
+                done = 0
+                for target in targets:
+                    try:
+                        with transaction.atomic():
+                            message = perform(modeladmin, request, target, form.cleaned_data)
+                    except RegistryError as error:
+                        modeladmin.message_user(
+                            request, f"{'' if batch else f'{target}: '}{error}", messages.ERROR
+                        )
+                    else:
+                        done += 1
+                        if message:
+                            modeladmin.message_user(request, message, messages.SUCCESS)
+                return None
+            opts = modeladmin.model._meta
+            context = {
+                **modeladmin.admin_site.each_context(request),
+                "title": description,
+                "description": explanation,
+                "objects": [
+                    describe(obj) if describe else ConfirmItem(str(obj)) for obj in queryset
+                ],
+                "queryset": queryset,
+                "form": form,
+                "opts": opts,
+                "action_name": perform.__name__,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "submit_label": submit_label,
+                "media": modeladmin.media,
+            }
+            request.current_app = modeladmin.admin_site.name
+            return TemplateResponse(request, "admin/confirm_action.html", context)
+
+        action.__name__ = perform.__name__
+        action.__doc__ = perform.__doc__
+        return admin.action(description=description, permissions=permissions)(action)
+
+    return decorator

@@ -4,10 +4,21 @@ Registry rows change only through registry services (uploads, maintainer pages, 
 so these admins show and search; they never delete, and status fields are never edited by hand.
 """
 
+from django import forms
 from django.contrib import admin
 from packaging.utils import canonicalize_name
 
-from .admin_base import ReadOnlyTrackedAdmin, ReasonForm, RemovedListFilter, TrackedAdmin
+from . import services
+from .admin_base import (
+    ConfirmItem,
+    ReadOnlyTrackedAdmin,
+    ReasonForm,
+    ReasonOnlyForm,
+    RemovedListFilter,
+    TrackedAdmin,
+    confirmed_action,
+)
+from .facts import ADMIN_PERMISSION
 from .models import (
     Dependency,
     DownloadCount,
@@ -16,11 +27,109 @@ from .models import (
     NameReservation,
     Project,
     Release,
+    RemovalCategory,
     RemovalEvent,
     Role,
 )
 
 HISTORY_COLUMNS = ["history_user_username", "history_change_reason"]
+
+ADMIN_CATEGORIES = [
+    (value, label)
+    for value, label in RemovalCategory.choices
+    if value not in (RemovalCategory.OWNER_REQUEST, RemovalCategory.STAGED_REMOVAL)
+]
+
+
+class RemovalForm(ReasonOnlyForm):
+    category = forms.ChoiceField(
+        label="Kind of removal",
+        choices=ADMIN_CATEGORIES,
+        help_text="Removal is soft: the rows and bytes stay, and one restore undoes it.",
+    )
+
+
+class PurgeForm(ReasonOnlyForm):
+    category = forms.ChoiceField(
+        label="Why the bytes must be destroyed",
+        choices=[(c.value, c.label) for c in services.PURGE_CATEGORIES],
+    )
+
+
+class AdminPowersMixin:
+    """The permission checks behind the admins' actions (several permissions are OR-ed)."""
+
+    def has_act_permission(self, request):
+        return request.user.has_perm(ADMIN_PERMISSION)
+
+    def has_purge_permission(self, request):
+        return request.user.has_perm("registry.purge_file")
+
+    def has_restore_permission(self, request):
+        return request.user.has_perm("registry.restore_removalevent")
+
+
+def _removal_message(event):
+    override = " (admin override of the deletion policy)" if event.is_override else ""
+    return f"Removed: {event}{override}. Restore it from Removal events if needed."
+
+
+def _by_project(files):
+    groups = {}
+    for file in files.select_related("release__project"):
+        groups.setdefault(file.release.project_id, []).append(file)
+    return list(groups.values())
+
+
+@confirmed_action(
+    description="Remove selected projects (admin)",
+    explanation="Each project, with its live releases and files, is removed in one removal "
+    "event: it disappears from the index and its name is reserved as the policy says. Its rows "
+    "and files are kept, and a single restore brings everything back.",
+    permissions=["act"],
+    form_class=RemovalForm,
+    submit_label="Remove",
+)
+def remove_projects(modeladmin, request, project, data):
+    event = services.remove_project(
+        project=project, actor=request.user, reason=data["reason"], category=data["category"]
+    )
+    return _removal_message(event)
+
+
+@confirmed_action(
+    description="Quarantine selected projects",
+    explanation="A quarantined project stays in the index with no files; its owners can do "
+    "nothing until the quarantine is lifted.",
+    permissions=["act"],
+    submit_label="Quarantine",
+)
+def quarantine_projects(modeladmin, request, project, data):
+    services.quarantine_project(project=project, actor=request.user, reason=data["reason"])
+    return f"{project} is quarantined."
+
+
+@confirmed_action(
+    description="Lift the quarantine of selected projects",
+    explanation="The projects become active again and their files are served.",
+    permissions=["act"],
+    submit_label="Lift quarantine",
+)
+def release_quarantines(modeladmin, request, project, data):
+    services.release_quarantine(project=project, actor=request.user, reason=data["reason"])
+    return f"{project} is no longer quarantined."
+
+
+@confirmed_action(
+    description="Turn off the deletion lock of selected projects",
+    explanation="Owners locked deletions of these projects on purpose (the lock is one-way for "
+    "them). Turning it off lets them delete releases and files again, as the policy allows.",
+    permissions=["act"],
+    submit_label="Turn the lock off",
+)
+def unlock_deletions(modeladmin, request, project, data):
+    services.unlock_deletions(project=project, actor=request.user, reason=data["reason"])
+    return f"Deletions of {project} are unlocked."
 
 
 class NormalizedNameSearchMixin:
@@ -41,7 +150,7 @@ class NormalizedNameSearchMixin:
 
 
 @admin.register(Project)
-class ProjectAdmin(NormalizedNameSearchMixin, ReadOnlyTrackedAdmin):
+class ProjectAdmin(AdminPowersMixin, NormalizedNameSearchMixin, ReadOnlyTrackedAdmin):
     list_display = ["name", "status", "created_at", "deletion_locked", "removed_at"]
     list_filter = ["status", "deletion_locked", RemovedListFilter]
     search_fields = ["normalized_name"]
@@ -50,6 +159,7 @@ class ProjectAdmin(NormalizedNameSearchMixin, ReadOnlyTrackedAdmin):
     date_hierarchy = None
     history_list_display = HISTORY_COLUMNS
     readonly_fields = ["normalized_name"]
+    actions = [remove_projects, quarantine_projects, release_quarantines, unlock_deletions]
     fieldsets = [
         (None, {"fields": ["name", "normalized_name", "created_at"]}),
         ("Status", {"fields": ["status", "status_reason", "successor"]}),
@@ -74,14 +184,30 @@ class RoleAdmin(ReadOnlyTrackedAdmin):
     history_list_display = HISTORY_COLUMNS
 
 
+@confirmed_action(
+    description="Remove selected releases (admin)",
+    explanation="Each release, with its live files, is removed in one removal event; rows and "
+    "bytes are kept and a single restore brings them back.",
+    permissions=["act"],
+    form_class=RemovalForm,
+    submit_label="Remove",
+)
+def remove_releases(modeladmin, request, release, data):
+    event = services.remove_release(
+        release=release, actor=request.user, reason=data["reason"], category=data["category"]
+    )
+    return _removal_message(event)
+
+
 @admin.register(Release)
-class ReleaseAdmin(ReadOnlyTrackedAdmin):
+class ReleaseAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
     list_display = ["__str__", "project", "version", "created_at", "yanked", "removed_at"]
     list_filter = ["yanked", "is_prerelease", RemovedListFilter]
     search_fields = ["project__normalized_name"]
     list_select_related = ["project"]
     autocomplete_fields = ["project"]
     history_list_display = HISTORY_COLUMNS
+    actions = [remove_releases]
 
     def get_search_results(self, request, queryset, search_term):
         # "name" or "name version": the project by normalised name, then the version if given.
@@ -94,14 +220,59 @@ class ReleaseAdmin(ReadOnlyTrackedAdmin):
         return queryset, False
 
 
+def _describe_file(file):
+    return ConfirmItem(file.filename, f"{file.release}, {file.size:,} bytes, sha256 {file.sha256}")
+
+
+@confirmed_action(
+    description="Remove selected files (admin)",
+    explanation="The files disappear from the index, one removal event per project; rows and "
+    "bytes are kept and a single restore brings them back.",
+    permissions=["act"],
+    form_class=RemovalForm,
+    submit_label="Remove",
+    describe=_describe_file,
+    batch=True,
+)
+def remove_files(modeladmin, request, queryset, data):
+    events = [
+        services.remove_files(
+            files=files, actor=request.user, reason=data["reason"], category=data["category"]
+        )
+        for files in _by_project(queryset)
+    ]
+    return " ".join(_removal_message(event) for event in events)
+
+
+@confirmed_action(
+    description="Purge selected files: destroy their bytes (legal or security only)",
+    explanation="This cannot be undone. The bytes are deleted from storage; the rows stay as "
+    "tombstones with their SHA-256, the filenames stay burned, and a purged file can never be "
+    "restored. Live files are removed first. Use it only for a legal or security reason.",
+    permissions=["purge"],
+    form_class=PurgeForm,
+    submit_label="Destroy the bytes",
+    describe=_describe_file,
+    batch=True,
+)
+def purge_files(modeladmin, request, queryset, data):
+    purged = []
+    for files in _by_project(queryset):
+        purged += services.purge_files(
+            files=files, actor=request.user, reason=data["reason"], category=data["category"]
+        )
+    return f"Purged {len(purged)} file(s); their rows remain as tombstones."
+
+
 @admin.register(File)
-class FileAdmin(ReadOnlyTrackedAdmin):
+class FileAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
     list_display = ["filename", "release", "packagetype", "size", "uploaded_at", "removed_at"]
     list_filter = ["packagetype", RemovedListFilter, ("purged_at", admin.EmptyFieldListFilter)]
     search_fields = ["^filename", "=sha256"]
     list_select_related = ["release__project"]
     autocomplete_fields = ["release"]
     history_list_display = HISTORY_COLUMNS
+    actions = [remove_files, purge_files]
 
 
 @admin.register(FilenameRegistry)
@@ -161,8 +332,41 @@ class NameReservationAdmin(NormalizedNameSearchMixin, TrackedAdmin):
         super().save_model(request, obj, form, change)
 
 
+def _describe_event(event):
+    summary = event.summary or {}
+    parts = [
+        f"{len(summary.get('releases', []))} release(s)",
+        f"{len(summary.get('files', []))} file(s)",
+    ]
+    return ConfirmItem(
+        str(event), f"by {event.actor_username or 'unknown'}: {event.reason} ({', '.join(parts)})"
+    )
+
+
+@confirmed_action(
+    description="Restore what the selected removal events took away",
+    explanation="Each event is undone in one step: its project, releases and files come back "
+    "to the index exactly as they were. Purged files stay removed (their bytes are gone).",
+    permissions=["restore"],
+    submit_label="Restore",
+    describe=_describe_event,
+)
+def restore_events(modeladmin, request, event, data):
+    result = services.restore_removal(event=event, actor=request.user, reason=data["reason"])
+    message = (
+        f"Restored {event.project}: {result.projects} project, {result.releases} release(s), "
+        f"{result.files} file(s)."
+    )
+    if result.purged_files_left_removed:
+        message += (
+            f" {len(result.purged_files_left_removed)} purged file(s) stay removed: "
+            f"{', '.join(result.purged_files_left_removed)}."
+        )
+    return message
+
+
 @admin.register(RemovalEvent)
-class RemovalEventAdmin(ReadOnlyTrackedAdmin):
+class RemovalEventAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
     list_display = [
         "__str__",
         "project",
@@ -176,3 +380,4 @@ class RemovalEventAdmin(ReadOnlyTrackedAdmin):
     search_fields = ["project__normalized_name", "actor_username"]
     list_select_related = ["project"]
     history_list_display = HISTORY_COLUMNS
+    actions = [restore_events]

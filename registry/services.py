@@ -7,6 +7,8 @@ act on) when it refuses; and writes history with the actor and the reason.
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -21,7 +23,9 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from .history import bulk_create_tracked, record
+from . import policy
+from .facts import Decider, is_registry_admin
+from .history import bulk_create_tracked, bulk_update_tracked, record
 from .models import (
     Dependency,
     File,
@@ -31,9 +35,14 @@ from .models import (
     Project,
     ProjectStatus,
     Release,
+    RemovalCategory,
+    RemovalEvent,
+    RemovalScope,
+    ReservationReason,
     Role,
     RoleName,
 )
+from .policy import Action
 from .validators import parse_version, validate_project_name
 
 
@@ -47,6 +56,14 @@ class RegistryError(Exception):
 
     def __str__(self):
         return self.message
+
+
+class PolicyRefusal(RegistryError):
+    """The deletion policy (or the actor's role) refuses the action; `decision` says why."""
+
+    def __init__(self, decision):
+        super().__init__(decision.explanation, code=decision.rule)
+        self.decision = decision
 
 
 def _require_reason(reason):
@@ -94,11 +111,16 @@ def create_project(*, name, owner, actor, reason, now=None):
             code="name_reserved",
         )
     with transaction.atomic():
-        if Project.objects.filter(normalized_name=normalized).exists():
+        existing = Project.objects.select_for_update().filter(normalized_name=normalized).first()
+        if existing is not None and not existing.is_removed:
             raise RegistryError(
                 f"The name {name!r} is already taken (names are compared after normalisation, "
-                f"so it clashes with {normalized!r}). Choose another name.",
+                f"so it clashes with {existing.name!r}). Choose another name.",
                 code="name_taken",
+            )
+        if existing is not None:
+            return _register_removed_name(
+                existing, name, owner=owner, actor=actor, reason=reason, now=now
             )
         project = record(Project(name=name, created_at=now), actor=actor, reason=reason)
         try:
@@ -118,21 +140,41 @@ def create_project(*, name, owner, actor, reason, now=None):
     return project
 
 
-def add_role(*, project, user, role, actor, reason, now=None):
-    """Give `user` a role on `project`, or change the role they have."""
-    _require_reason(reason)
-    if role not in RoleName.values:
-        raise RegistryError(f"Unknown role {role!r}.", code="invalid_role")
-    with transaction.atomic():
-        existing = Role.objects.select_for_update().filter(project=project, user=user).first()
-        if existing is not None:
-            if existing.role != role:
-                existing.role = role
-                record(existing, actor=actor, reason=reason).save(update_fields=["role"])
-            return existing
-        new_role = Role(project=project, user=user, role=role, created_at=now or timezone.now())
-        record(new_role, actor=actor, reason=reason).save()
-        return new_role
+def _register_removed_name(project, name, *, owner, actor, reason, now):
+    """Give the name of a removed project (its reservation over) to a new owner.
+
+    The project row carries the name for ever (names are unique across live and removed
+    projects), so the new registration takes the row over: it comes back live and empty, its
+    old releases and files stay removed, their versions and filenames stay burned, and the old
+    removal can no longer be restored into it.
+    """
+    old_roles = list(Role.objects.select_for_update().active().filter(project=project))
+    for role in old_roles:
+        role.ended_at = now
+    if old_roles:
+        bulk_update_tracked(Role, old_roles, ["ended_at"], actor=actor, reason=reason, when=now)
+    project.name = name
+    project.created_at = now
+    project.status = ProjectStatus.ACTIVE
+    project.status_reason = ""
+    project.successor = None
+    project.deletion_locked = False
+    project.deletion_locked_at = None
+    project.deletion_locked_by = None
+    project.removed_at = None
+    project.removed_by = None
+    project.removal_reason = ""
+    project.removal_event = None
+    record(project, actor=actor, reason=reason).save()
+    role = Role.objects.filter(project=project, user=owner).first() or Role(
+        project=project, user=owner
+    )
+    role.role = RoleName.OWNER
+    role.created_at = now
+    role.ended_at = None
+    record(role, actor=actor, reason=reason).save()
+    _end_removed_project_reservation(project, actor=actor, now=now)
+    return project
 
 
 # Releases, files and dependencies ---------------------------------------------------------------
@@ -289,20 +331,32 @@ def set_dependencies(*, release, requirements: Iterable[str], actor, reason):
         return bulk_create_tracked(Dependency, rows, actor=actor, reason=reason)
 
 
-# Project status ---------------------------------------------------------------------------------
+# Decisions --------------------------------------------------------------------------------------
 
 
 def _locked_project(project):
     return Project.objects.select_for_update().get(pk=project.pk)
 
 
-def _refuse_if_quarantined(project, action):
-    if project.status == ProjectStatus.QUARANTINED:
+def _check(action, *, project, actor, now, release=None, file=None, decider=None):
+    """Return the policy's Decision, or raise PolicyRefusal when it refuses."""
+    decider = decider or Decider(project, actor, now=now)
+    decision = decider.decide(action, release=release, file=file)
+    if not decision.allowed:
+        raise PolicyRefusal(decision)
+    return decision
+
+
+def _require_admin(actor, what):
+    if not is_registry_admin(actor):
         raise RegistryError(
-            f"{project.name} is quarantined by the registry admins, so it cannot be {action} "
-            "now. Contact the registry admins about the quarantine.",
-            code="quarantined",
+            f"Only registry admins can {what}. Support staff can recommend it on the request; "
+            "maintainers can file a deletion exception request.",
+            code="admin_only",
         )
+
+
+# Project status ---------------------------------------------------------------------------------
 
 
 def _set_status(project, *, status, status_reason, actor, reason, successor=None):
@@ -315,23 +369,27 @@ def _set_status(project, *, status, status_reason, actor, reason, successor=None
     return project
 
 
-def archive_project(*, project, actor, reason):
+def archive_project(*, project, actor, reason, now=None):
     """Archive `project`: its files stay installable, new uploads are refused."""
     _require_reason(reason)
+    now = now or timezone.now()
     with transaction.atomic():
         project = _locked_project(project)
-        _refuse_if_quarantined(project, "archived")
+        _check(Action.ARCHIVE, project=project, actor=actor, now=now)
+        if project.status == ProjectStatus.ARCHIVED:
+            raise RegistryError(f"{project.name} is already archived.", code="already_archived")
         return _set_status(
             project, status=ProjectStatus.ARCHIVED, status_reason=reason, actor=actor, reason=reason
         )
 
 
-def unarchive_project(*, project, actor, reason):
+def unarchive_project(*, project, actor, reason, now=None):
     """Make an archived project active again."""
     _require_reason(reason)
+    now = now or timezone.now()
     with transaction.atomic():
         project = _locked_project(project)
-        _refuse_if_quarantined(project, "unarchived")
+        _check(Action.UNARCHIVE, project=project, actor=actor, now=now)
         if project.status != ProjectStatus.ARCHIVED:
             raise RegistryError(f"{project.name} is not archived.", code="not_archived")
         return _set_status(
@@ -339,9 +397,10 @@ def unarchive_project(*, project, actor, reason):
         )
 
 
-def deprecate_project(*, project, message, actor, reason, successor=None):
+def deprecate_project(*, project, message, actor, reason, successor=None, now=None):
     """Mark `project` deprecated with a message for its users and an optional successor."""
     _require_reason(reason)
+    now = now or timezone.now()
     if not message or not message.strip():
         raise RegistryError(
             "Say what users should know: the deprecation message is shown to installers.",
@@ -349,9 +408,14 @@ def deprecate_project(*, project, message, actor, reason, successor=None):
         )
     if successor is not None and successor.pk == project.pk:
         raise RegistryError("A project cannot be its own successor.", code="bad_successor")
+    if successor is not None and successor.is_removed:
+        raise RegistryError(
+            f"{successor.name} has been removed, so it cannot be the successor.",
+            code="bad_successor",
+        )
     with transaction.atomic():
         project = _locked_project(project)
-        _refuse_if_quarantined(project, "deprecated")
+        _check(Action.DEPRECATE, project=project, actor=actor, now=now)
         return _set_status(
             project,
             status=ProjectStatus.DEPRECATED,
@@ -362,11 +426,28 @@ def deprecate_project(*, project, message, actor, reason, successor=None):
         )
 
 
-def quarantine_project(*, project, actor, reason):
-    """Quarantine `project` (registry admins): installers see it with no files."""
+def undeprecate_project(*, project, actor, reason, now=None):
+    """Withdraw the deprecation of `project`."""
     _require_reason(reason)
+    now = now or timezone.now()
     with transaction.atomic():
         project = _locked_project(project)
+        _check(Action.UNDEPRECATE, project=project, actor=actor, now=now)
+        if project.status != ProjectStatus.DEPRECATED:
+            raise RegistryError(f"{project.name} is not deprecated.", code="not_deprecated")
+        return _set_status(
+            project, status=ProjectStatus.ACTIVE, status_reason="", actor=actor, reason=reason
+        )
+
+
+def quarantine_project(*, project, actor, reason, now=None):
+    """Quarantine `project` (registry admins): installers see it with no files."""
+    _require_reason(reason)
+    _require_admin(actor, "quarantine a project")
+    with transaction.atomic():
+        project = _locked_project(project)
+        if project.status == ProjectStatus.QUARANTINED:
+            raise RegistryError(f"{project.name} is already quarantined.", code="quarantined")
         return _set_status(
             project,
             status=ProjectStatus.QUARANTINED,
@@ -376,17 +457,490 @@ def quarantine_project(*, project, actor, reason):
         )
 
 
+def release_quarantine(*, project, actor, reason, now=None):
+    """Lift the quarantine of `project` (registry admins): it becomes active again."""
+    _require_reason(reason)
+    _require_admin(actor, "lift a quarantine")
+    with transaction.atomic():
+        project = _locked_project(project)
+        if project.status != ProjectStatus.QUARANTINED:
+            raise RegistryError(f"{project.name} is not quarantined.", code="not_quarantined")
+        return _set_status(
+            project, status=ProjectStatus.ACTIVE, status_reason="", actor=actor, reason=reason
+        )
+
+
+# Yanks and the deletion lock ---------------------------------------------------------------------
+
+
+def _locked_release(release):
+    return Release.objects.select_for_update().select_related("project").get(pk=release.pk)
+
+
 def yank_release(*, release, actor, reason, now=None):
     """Yank `release` (PEP 592): installers skip it unless it is pinned exactly."""
     _require_reason(reason)
+    now = now or timezone.now()
     with transaction.atomic():
-        release = Release.objects.select_for_update().select_related("project").get(pk=release.pk)
-        _refuse_if_quarantined(release.project, "changed")
+        _locked_project(release.project)
+        release = _locked_release(release)
+        _check(Action.YANK, project=release.project, actor=actor, now=now, release=release)
+        if release.is_removed:
+            raise RegistryError(f"{release} has been removed.", code="removed")
         release.yanked = True
         release.yanked_reason = reason
-        release.yanked_at = now or timezone.now()
+        release.yanked_at = now
         release.yanked_by = actor
         record(release, actor=actor, reason=reason).save(
             update_fields=["yanked", "yanked_reason", "yanked_at", "yanked_by"]
         )
     return release
+
+
+def unyank_release(*, release, actor, reason, now=None):
+    """Make a yanked release installable again."""
+    _require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        _locked_project(release.project)
+        release = _locked_release(release)
+        _check(Action.UNYANK, project=release.project, actor=actor, now=now, release=release)
+        if not release.yanked:
+            raise RegistryError(f"{release} is not yanked.", code="not_yanked")
+        release.yanked = False
+        release.yanked_reason = ""
+        release.yanked_at = None
+        release.yanked_by = None
+        record(release, actor=actor, reason=reason).save(
+            update_fields=["yanked", "yanked_reason", "yanked_at", "yanked_by"]
+        )
+    return release
+
+
+def lock_deletions(*, project, actor, reason, now=None):
+    """Turn on the one-way deletion lock: owners can no longer delete releases or files."""
+    _require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = _locked_project(project)
+        _check(Action.LOCK_DELETIONS, project=project, actor=actor, now=now)
+        if project.deletion_locked:
+            raise RegistryError(f"Deletions of {project.name} are already locked.", code="locked")
+        project.deletion_locked = True
+        project.deletion_locked_at = now
+        project.deletion_locked_by = actor
+        record(project, actor=actor, reason=reason).save(
+            update_fields=["deletion_locked", "deletion_locked_at", "deletion_locked_by"]
+        )
+    return project
+
+
+def unlock_deletions(*, project, actor, reason, now=None):
+    """Lift the deletion lock (registry admins only)."""
+    _require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = _locked_project(project)
+        _check(Action.UNLOCK_DELETIONS, project=project, actor=actor, now=now)
+        if not project.deletion_locked:
+            raise RegistryError(f"Deletions of {project.name} are not locked.", code="not_locked")
+        project.deletion_locked = False
+        project.deletion_locked_at = None
+        project.deletion_locked_by = None
+        record(project, actor=actor, reason=reason).save(
+            update_fields=["deletion_locked", "deletion_locked_at", "deletion_locked_by"]
+        )
+    return project
+
+
+# Owners and maintainers ---------------------------------------------------------------------------
+
+
+def add_role(*, project, user, role, actor, reason, now=None):
+    """Give `user` a role on `project` (or change it); owners and registry admins only."""
+    _require_reason(reason)
+    now = now or timezone.now()
+    if role not in RoleName.values:
+        raise RegistryError(f"Unknown role {role!r}.", code="invalid_role")
+    with transaction.atomic():
+        project = _locked_project(project)
+        # A project's first owner is added when it is created, by its creator.
+        if Role.objects.filter(project=project).exists():
+            _check(Action.MANAGE_ROLES, project=project, actor=actor, now=now)
+        existing = Role.objects.select_for_update().filter(project=project, user=user).first()
+        if existing is None:
+            new_role = Role(project=project, user=user, role=role, created_at=now)
+            record(new_role, actor=actor, reason=reason).save()
+            return new_role
+        if existing.role == role and existing.ended_at is None:
+            return existing
+        if existing.role == RoleName.OWNER and role != RoleName.OWNER:
+            _refuse_last_owner(project, existing)
+        existing.role = role
+        existing.ended_at = None
+        record(existing, actor=actor, reason=reason).save(update_fields=["role", "ended_at"])
+        return existing
+
+
+def _refuse_last_owner(project, role):
+    others = Role.objects.active().filter(project=project, role=RoleName.OWNER).exclude(pk=role.pk)
+    if not others.exists():
+        raise RegistryError(
+            f"{role.user} is the last owner of {project.name}, and a project always needs an "
+            "owner. Add another owner first (hand the project over), then this owner can leave.",
+            code="last_owner",
+        )
+
+
+def remove_role(*, project, user, actor, reason, now=None):
+    """End `user`'s role on `project`; the last owner cannot leave without a successor."""
+    _require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = _locked_project(project)
+        role = Role.objects.select_for_update().active().filter(project=project, user=user).first()
+        if role is None:
+            raise RegistryError(f"{user} has no role on {project.name}.", code="no_role")
+        leaving_maintainer = actor == user and role.role == RoleName.MAINTAINER
+        if not leaving_maintainer:
+            _check(Action.MANAGE_ROLES, project=project, actor=actor, now=now)
+        if role.role == RoleName.OWNER:
+            _refuse_last_owner(project, role)
+        role.ended_at = now
+        record(role, actor=actor, reason=reason).save(update_fields=["ended_at"])
+    return role
+
+
+# Removal, restore, purge --------------------------------------------------------------------------
+
+
+def _category_for(decision, category):
+    """Maintainers' removals are their own requests; admins say which kind of removal it is."""
+    if decision.rule.startswith("admin"):
+        if category is None:
+            raise RegistryError(
+                "Say which kind of removal this is (legal, security, abuse, ...): registry "
+                "admins' removals are recorded with a category.",
+                code="no_category",
+            )
+        return category
+    return RemovalCategory.OWNER_REQUEST
+
+
+def _new_event(*, project, scope, decision, category, actor, reason, now, summary):
+    event = RemovalEvent(
+        created_at=now,
+        actor=actor,
+        actor_username=actor.get_username() if actor else "",
+        project=project,
+        scope=scope,
+        category=_category_for(decision, category),
+        reason=reason,
+        policy_rule=decision.rule,
+        is_override=decision.override,
+        summary=summary,
+    )
+    record(event, actor=actor, reason=reason).save()
+    return event
+
+
+def _mark_removed(model, objs, *, event, actor, reason, now):
+    for obj in objs:
+        obj.removed_at = now
+        obj.removed_by = actor
+        obj.removal_reason = reason
+        obj.removal_event = event
+    if objs:
+        bulk_update_tracked(
+            model,
+            objs,
+            ["removed_at", "removed_by", "removal_reason", "removal_event"],
+            actor=actor,
+            reason=reason,
+            when=now,
+        )
+
+
+def _live_files(**filters):
+    return list(
+        File.objects.select_for_update().filter(removed_at__isnull=True, **filters).order_by("pk")
+    )
+
+
+def remove_files(*, files, actor, reason, category=None, now=None):
+    """Remove some files of one project (soft: restorable through the RemovalEvent)."""
+    _require_reason(reason)
+    now = now or timezone.now()
+    file_ids = [file.pk for file in files]
+    if not file_ids:
+        raise RegistryError("Choose at least one file to remove.", code="nothing_chosen")
+    with transaction.atomic():
+        project_ids = set(
+            Release.objects.filter(files__pk__in=file_ids).values_list("project_id", flat=True)
+        )
+        if len(project_ids) != 1:
+            raise RegistryError("Remove files of one project at a time.", code="several_projects")
+        project = _locked_project(Project(pk=project_ids.pop()))
+        locked = list(
+            File.objects.select_for_update().filter(pk__in=file_ids).select_related("release")
+        )
+        already = [file.filename for file in locked if file.is_removed]
+        if already:
+            raise RegistryError(
+                f"Already removed: {', '.join(sorted(already))}.", code="already_removed"
+            )
+        decider = Decider(project, actor, now=now)
+        decisions = [decider.decide(Action.DELETE_FILE, file=file) for file in locked]
+        refused = next((decision for decision in decisions if not decision.allowed), None)
+        if refused is not None:
+            raise PolicyRefusal(refused)
+        decision = next((d for d in decisions if d.override), decisions[0])
+        event = _new_event(
+            project=project,
+            scope=RemovalScope.FILES,
+            decision=decision,
+            category=category,
+            actor=actor,
+            reason=reason,
+            now=now,
+            summary={"project": project.name, "files": sorted(f.filename for f in locked)},
+        )
+        _mark_removed(File, locked, event=event, actor=actor, reason=reason, now=now)
+    return event
+
+
+def remove_release(*, release, actor, reason, category=None, now=None):
+    """Remove a release and its live files as one restorable RemovalEvent."""
+    _require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = _locked_project(release.project)
+        release = _locked_release(release)
+        if release.is_removed:
+            raise RegistryError(f"{release} has already been removed.", code="already_removed")
+        decision = _check(
+            Action.DELETE_RELEASE, project=project, actor=actor, now=now, release=release
+        )
+        files = _live_files(release=release)
+        event = _new_event(
+            project=project,
+            scope=RemovalScope.RELEASE,
+            decision=decision,
+            category=category,
+            actor=actor,
+            reason=reason,
+            now=now,
+            summary={
+                "project": project.name,
+                "releases": [release.version],
+                "files": [file.filename for file in files],
+            },
+        )
+        _mark_removed(Release, [release], event=event, actor=actor, reason=reason, now=now)
+        _mark_removed(File, files, event=event, actor=actor, reason=reason, now=now)
+    return event
+
+
+def remove_project(*, project, actor, reason, category=None, now=None):
+    """Remove a project with its live releases and files, and reserve its name per policy."""
+    _require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = _locked_project(project)
+        if project.is_removed:
+            raise RegistryError(f"{project.name} has already been removed.", code="already_removed")
+        decider = Decider(project, actor, now=now)
+        decision = _check(
+            Action.DELETE_PROJECT, project=project, actor=actor, now=now, decider=decider
+        )
+        releases = list(
+            Release.objects.select_for_update().filter(project=project, removed_at__isnull=True)
+        )
+        files = _live_files(release__project=project)
+        event = _new_event(
+            project=project,
+            scope=RemovalScope.PROJECT,
+            decision=decision,
+            category=category,
+            actor=actor,
+            reason=reason,
+            now=now,
+            summary={
+                "project": project.name,
+                "releases": [release.version for release in releases],
+                "files": [file.filename for file in files],
+            },
+        )
+        _mark_removed(Project, [project], event=event, actor=actor, reason=reason, now=now)
+        _mark_removed(Release, releases, event=event, actor=actor, reason=reason, now=now)
+        _mark_removed(File, files, event=event, actor=actor, reason=reason, now=now)
+        rule = policy.reservation_for_removed_project(
+            project=decider.facts, now=now, config=decider.config
+        )
+        _reserve_removed_name(project, rule, actor=actor, now=now)
+    return event
+
+
+def _reserve_removed_name(project, rule, *, actor, now):
+    if rule.others_blocked_for is not None and rule.others_blocked_for <= timedelta(0):
+        return None
+    until = None if rule.others_blocked_for is None else now + rule.others_blocked_for
+    reservation = (
+        NameReservation.objects.select_for_update()
+        .filter(normalized_name=project.normalized_name)
+        .first()
+    )
+    if reservation is None:
+        reservation = NameReservation(normalized_name=project.normalized_name, created_at=now)
+    elif (
+        not reservation.is_in_force(now) or reservation.reason == ReservationReason.REMOVED_PROJECT
+    ):
+        reservation.created_at = now
+    else:
+        return reservation  # a stronger reservation (prohibited, legal) already holds the name
+    reservation.reason = ReservationReason.REMOVED_PROJECT
+    reservation.until = until
+    reservation.project = project
+    reservation.created_by = actor
+    reservation.comment = rule.explanation
+    record(reservation, actor=actor, reason=f"{project.name} was removed").save()
+    owners = (
+        Role.objects.active()
+        .filter(project=project, role=RoleName.OWNER)
+        .values_list("user", flat=True)
+    )
+    reservation.allowed_users.set(list(owners) if rule.previous_owners_may_register else [])
+    return reservation
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    event: RemovalEvent
+    projects: int
+    releases: int
+    files: int
+    purged_files_left_removed: tuple[str, ...]
+
+
+def restore_removal(*, event, actor, reason, now=None):
+    """Undo one RemovalEvent, whatever it contained (registry admins), in a fixed number of
+    queries. Purged files stay removed: their bytes are gone."""
+    _require_reason(reason)
+    _require_admin(actor, "restore removed objects")
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = _locked_project(event.project)
+        event = RemovalEvent.objects.select_for_update().get(pk=event.pk)
+        if event.is_restored:
+            raise RegistryError(
+                f"This removal was already restored on {event.restored_at:%Y-%m-%d %H:%M} UTC "
+                f"by {event.restored_by or 'someone'}.",
+                code="already_restored",
+            )
+        if project.created_at > event.created_at:
+            raise RegistryError(
+                f"The name {project.name} was registered again after this removal, so what it "
+                "took away cannot be put back into the new project. Restore is not possible.",
+                code="name_reused",
+            )
+        if project.is_removed and project.removal_event_id != event.pk:
+            raise RegistryError(
+                f"{project.name} itself was removed later (another removal event); restore "
+                "that removal first.",
+                code="project_removed",
+            )
+        projects = [project] if project.removal_event_id == event.pk else []
+        releases = list(Release.objects.select_for_update().filter(removal_event=event))
+        files = list(File.objects.select_for_update().filter(removal_event=event))
+        purged = tuple(sorted(file.filename for file in files if file.is_purged))
+        files = [file for file in files if not file.is_purged]
+        for model, objs in ((Project, projects), (Release, releases), (File, files)):
+            _mark_restored(model, objs, actor=actor, reason=reason, now=now)
+        if projects:
+            _end_removed_project_reservation(project, actor=actor, now=now)
+        event.restored_at = now
+        event.restored_by = actor
+        event.restore_reason = reason
+        record(event, actor=actor, reason=reason).save(
+            update_fields=["restored_at", "restored_by", "restore_reason"]
+        )
+    return RestoreResult(event, len(projects), len(releases), len(files), purged)
+
+
+def _mark_restored(model, objs, *, actor, reason, now):
+    for obj in objs:
+        obj.removed_at = None
+        obj.removed_by = None
+        obj.removal_reason = ""
+        obj.removal_event = None
+    if objs:
+        bulk_update_tracked(
+            model,
+            objs,
+            ["removed_at", "removed_by", "removal_reason", "removal_event"],
+            actor=actor,
+            reason=reason,
+            when=now,
+        )
+
+
+def _end_removed_project_reservation(project, *, actor, now):
+    reservation = (
+        NameReservation.objects.select_for_update()
+        .filter(normalized_name=project.normalized_name, reason=ReservationReason.REMOVED_PROJECT)
+        .first()
+    )
+    if reservation is not None and reservation.is_in_force(now):
+        reservation.until = now
+        record(reservation, actor=actor, reason=f"{project.name} was restored").save(
+            update_fields=["until"]
+        )
+
+
+PURGE_CATEGORIES = (RemovalCategory.LEGAL, RemovalCategory.SECURITY)
+
+
+def purge_files(*, files, actor, reason, category, now=None):
+    """Destroy the bytes of `files` (registry admins; legal or security reasons only).
+
+    Live files are removed first, in one RemovalEvent. The rows stay as tombstones with their
+    SHA-256 and their filenames stay burned; a purged file can never be restored. The bytes are
+    deleted from storage once the transaction has committed.
+    """
+    _require_reason(reason)
+    _require_admin(actor, "purge files")
+    if category not in PURGE_CATEGORIES:
+        raise RegistryError(
+            "Files can be purged only for a legal or security reason; otherwise remove them "
+            "(removal keeps the bytes and can be undone).",
+            code="purge_category",
+        )
+    now = now or timezone.now()
+    file_ids = [file.pk for file in files]
+    if not file_ids:
+        raise RegistryError("Choose at least one file to purge.", code="nothing_chosen")
+    with transaction.atomic():
+        live = [file for file in File.objects.filter(pk__in=file_ids) if not file.is_removed]
+        if live:
+            remove_files(files=live, actor=actor, reason=reason, category=category, now=now)
+        locked = list(
+            File.objects.select_for_update().filter(pk__in=file_ids, purged_at__isnull=True)
+        )
+        blob_names = [file.blob.name for file in locked if file.blob]
+        for file in locked:
+            file.purged_at = now
+            file.purged_by = actor
+            file.purge_reason = f"{RemovalCategory(category).label}: {reason}"
+            file.blob = ""
+        if locked:
+            bulk_update_tracked(
+                File,
+                locked,
+                ["purged_at", "purged_by", "purge_reason", "blob"],
+                actor=actor,
+                reason=reason,
+                when=now,
+            )
+        storage = File._meta.get_field("blob").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in blob_names])
+    return locked

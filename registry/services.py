@@ -285,6 +285,18 @@ def add_file(
                 "post-release, such as 1.0.post1) instead.",
                 code="filename_reused",
             )
+        # Lock the release alone: removals lock the project first, then its releases.
+        locked = (
+            Release.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=release.pk)
+        )
+        if locked.is_removed or locked.project.is_removed:
+            raise RegistryError(
+                f"{locked} has been removed, so it takes no new files; a removed version is "
+                "never published again. Publish a new version instead.",
+                code="release_removed",
+            )
         try:
             with transaction.atomic():
                 record(
@@ -359,6 +371,15 @@ def _require_admin(actor, what):
 # Project status ---------------------------------------------------------------------------------
 
 
+def _refuse_if_removed(project):
+    if project.is_removed:
+        raise RegistryError(
+            f"{project.name} has been removed, so its status and settings cannot change. A "
+            "registry admin can restore it first.",
+            code="removed",
+        )
+
+
 def _set_status(project, *, status, status_reason, actor, reason, successor=None):
     project.status = status
     project.status_reason = status_reason
@@ -376,6 +397,7 @@ def archive_project(*, project, actor, reason, now=None):
     with transaction.atomic():
         project = _locked_project(project)
         _check(Action.ARCHIVE, project=project, actor=actor, now=now)
+        _refuse_if_removed(project)
         if project.status == ProjectStatus.ARCHIVED:
             raise RegistryError(f"{project.name} is already archived.", code="already_archived")
         return _set_status(
@@ -390,6 +412,7 @@ def unarchive_project(*, project, actor, reason, now=None):
     with transaction.atomic():
         project = _locked_project(project)
         _check(Action.UNARCHIVE, project=project, actor=actor, now=now)
+        _refuse_if_removed(project)
         if project.status != ProjectStatus.ARCHIVED:
             raise RegistryError(f"{project.name} is not archived.", code="not_archived")
         return _set_status(
@@ -407,15 +430,22 @@ def deprecate_project(*, project, message, actor, reason, successor=None, now=No
             code="no_message",
         )
     if successor is not None and successor.pk == project.pk:
-        raise RegistryError("A project cannot be its own successor.", code="bad_successor")
-    if successor is not None and successor.is_removed:
         raise RegistryError(
-            f"{successor.name} has been removed, so it cannot be the successor.",
+            "A project cannot be its own successor; name the project users should move to, "
+            "or none.",
             code="bad_successor",
         )
     with transaction.atomic():
         project = _locked_project(project)
         _check(Action.DEPRECATE, project=project, actor=actor, now=now)
+        _refuse_if_removed(project)
+        # Read the successor again inside the transaction: it may have been removed meanwhile.
+        if successor is not None and Project.objects.get(pk=successor.pk).is_removed:
+            raise RegistryError(
+                f"{successor.name} has been removed, so it cannot be the successor; name a "
+                "live project, or none.",
+                code="bad_successor",
+            )
         return _set_status(
             project,
             status=ProjectStatus.DEPRECATED,
@@ -433,6 +463,7 @@ def undeprecate_project(*, project, actor, reason, now=None):
     with transaction.atomic():
         project = _locked_project(project)
         _check(Action.UNDEPRECATE, project=project, actor=actor, now=now)
+        _refuse_if_removed(project)
         if project.status != ProjectStatus.DEPRECATED:
             raise RegistryError(f"{project.name} is not deprecated.", code="not_deprecated")
         return _set_status(
@@ -446,6 +477,7 @@ def quarantine_project(*, project, actor, reason, now=None):
     _require_admin(actor, "quarantine a project")
     with transaction.atomic():
         project = _locked_project(project)
+        _refuse_if_removed(project)
         if project.status == ProjectStatus.QUARANTINED:
             raise RegistryError(f"{project.name} is already quarantined.", code="quarantined")
         return _set_status(
@@ -463,6 +495,7 @@ def release_quarantine(*, project, actor, reason, now=None):
     _require_admin(actor, "lift a quarantine")
     with transaction.atomic():
         project = _locked_project(project)
+        _refuse_if_removed(project)
         if project.status != ProjectStatus.QUARANTINED:
             raise RegistryError(f"{project.name} is not quarantined.", code="not_quarantined")
         return _set_status(
@@ -524,6 +557,7 @@ def lock_deletions(*, project, actor, reason, now=None):
     with transaction.atomic():
         project = _locked_project(project)
         _check(Action.LOCK_DELETIONS, project=project, actor=actor, now=now)
+        _refuse_if_removed(project)
         if project.deletion_locked:
             raise RegistryError(f"Deletions of {project.name} are already locked.", code="locked")
         project.deletion_locked = True
@@ -542,6 +576,7 @@ def unlock_deletions(*, project, actor, reason, now=None):
     with transaction.atomic():
         project = _locked_project(project)
         _check(Action.UNLOCK_DELETIONS, project=project, actor=actor, now=now)
+        _refuse_if_removed(project)
         if not project.deletion_locked:
             raise RegistryError(f"Deletions of {project.name} are not locked.", code="not_locked")
         project.deletion_locked = False
@@ -564,9 +599,9 @@ def add_role(*, project, user, role, actor, reason, now=None):
         raise RegistryError(f"Unknown role {role!r}.", code="invalid_role")
     with transaction.atomic():
         project = _locked_project(project)
-        # A project's first owner is added when it is created, by its creator.
-        if Role.objects.filter(project=project).exists():
-            _check(Action.MANAGE_ROLES, project=project, actor=actor, now=now)
+        # The first owner comes with create_project(); every later role needs the policy's
+        # consent, even on a project that has no role rows at all.
+        _check(Action.MANAGE_ROLES, project=project, actor=actor, now=now)
         existing = Role.objects.select_for_update().filter(project=project, user=user).first()
         if existing is None:
             new_role = Role(project=project, user=user, role=role, created_at=now)
@@ -622,6 +657,12 @@ def _category_for(decision, category):
                 "Say which kind of removal this is (legal, security, abuse, ...): registry "
                 "admins' removals are recorded with a category.",
                 code="no_category",
+            )
+        if category not in RemovalCategory.values:
+            raise RegistryError(
+                f"Unknown removal category {category!r}; choose one of: "
+                f"{', '.join(RemovalCategory.values)}.",
+                code="invalid_category",
             )
         return category
     return RemovalCategory.OWNER_REQUEST
@@ -829,7 +870,7 @@ def restore_removal(*, event, actor, reason, now=None):
     _require_admin(actor, "restore removed objects")
     now = now or timezone.now()
     with transaction.atomic():
-        project = _locked_project(event.project)
+        project = Project.objects.select_for_update().get(pk=event.project_id)
         event = RemovalEvent.objects.select_for_update().get(pk=event.pk)
         if event.is_restored:
             raise RegistryError(
@@ -848,6 +889,21 @@ def restore_removal(*, event, actor, reason, now=None):
                 f"{project.name} itself was removed later (another removal event); restore "
                 "that removal first.",
                 code="project_removed",
+            )
+        # Files put back under a release that is still removed would be live yet unreachable.
+        removed_later = list(
+            Release.objects.filter(files__removal_event=event, removed_at__isnull=False)
+            .exclude(removal_event=event)
+            .order_by("version")
+            .values_list("version", flat=True)
+            .distinct()
+        )
+        if removed_later:
+            raise RegistryError(
+                f"The release {', '.join(removed_later)} of {project.name} that these files "
+                "belong to was removed later (another removal event); restore that removal "
+                "first.",
+                code="release_removed",
             )
         projects = [project] if project.removal_event_id == event.pk else []
         releases = list(Release.objects.select_for_update().filter(removal_event=event))

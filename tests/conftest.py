@@ -51,3 +51,16 @@ def registry_admin_client(client, registry_admin):
 def support_client(client, support_user):
     client.force_login(support_user)
     return client
+
+
+@pytest.fixture
+def maintainer(db):
+    return UserFactory(username="maintainer")
+
+
+@pytest.fixture
+def second_admin(db):
+    """Another registry admin (group membership only), for two admins acting at once."""
+    user = UserFactory(username="second-admin", is_staff=True, is_superuser=False)
+    user.groups.add(Group.objects.get(name=REGISTRY_ADMINS))
+    return user

@@ -6,6 +6,7 @@ import hashlib
 import factory
 from django.contrib.auth import get_user_model
 
+from registry import services
 from registry.distributions import distribution_name
 from registry.models import (
     Dependency,
@@ -119,3 +120,26 @@ class DownloadCountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DownloadCount
         skip_postgeneration_save = True
+
+
+def wheel_name(project, version, build):
+    """Return a valid wheel filename of `project` `version`; the build tag keeps wheels apart."""
+    return f"{distribution_name(project.name)}-{version}-{build}-py3-none-any.whl"
+
+
+def publish(project, version, *, actor, now, files=1, reason="Upload"):
+    """Create `version` of `project` through the services with `files` small stored wheels."""
+    release = services.create_release(
+        project=project, version=version, actor=actor, reason=reason, now=now
+    )
+    for build in range(1, files + 1):
+        filename = wheel_name(project, version, build)
+        services.add_file(
+            release=release,
+            filename=filename,
+            content=f"bytes of {filename}".encode(),
+            actor=actor,
+            reason=reason,
+            now=now,
+        )
+    return release

@@ -1,0 +1,31 @@
+"""The maintainers' pages, under /manage/ (Django's login and logout live at /accounts/)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "registry"
+
+release = "manage/<str:name>/releases/<str:version>"
+
+urlpatterns = [
+    path("manage/", views.projects, name="projects"),
+    path("manage/<str:name>/", views.ProjectDetailView.as_view(), name="project"),
+    path("manage/<str:name>/history/", views.HistoryView.as_view(), name="history"),
+    path("manage/<str:name>/remove/", views.RemoveProjectView.as_view(), name="remove"),
+    path("manage/<str:name>/archive/", views.ArchiveView.as_view(), name="archive"),
+    path("manage/<str:name>/unarchive/", views.UnarchiveView.as_view(), name="unarchive"),
+    path("manage/<str:name>/deprecate/", views.DeprecateView.as_view(), name="deprecate"),
+    path("manage/<str:name>/undeprecate/", views.UndeprecateView.as_view(), name="undeprecate"),
+    path("manage/<str:name>/lock-deletions/", views.LockDeletionsView.as_view(), name="lock"),
+    path("manage/<str:name>/roles/", views.RolesView.as_view(), name="roles"),
+    path(
+        "manage/<str:name>/roles/<str:username>/remove/",
+        views.RemoveRoleView.as_view(),
+        name="remove_role",
+    ),
+    path(f"{release}/yank/", views.YankView.as_view(), name="yank"),
+    path(f"{release}/unyank/", views.UnyankView.as_view(), name="unyank"),
+    path(f"{release}/remove/", views.RemoveReleaseView.as_view(), name="remove_release"),
+    path(f"{release}/remove-files/", views.RemoveFilesView.as_view(), name="remove_files"),
+]

@@ -131,3 +131,21 @@ HOLDFAST_POLICY = env.str("HOLDFAST_POLICY", default="proposal-2022")
 vars().update(
     {key: value for key, value in os.environ.items() if key.startswith("HOLDFAST_POLICY_")}
 )
+
+# Maintainers' pages: Django's own login and logout views, then "your projects".
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "registry:projects"
+LOGOUT_REDIRECT_URL = "login"
+
+# The URL name of the page where a maintainer asks the registry admins for a deletion exception
+# (it takes the project's normalised name as `name`). None: pages tell them to write instead.
+HOLDFAST_EXCEPTION_REQUEST_URL_NAME = None
+
+# Uploads (/legacy/): the largest file accepted, and how long a release accepts new files after
+# it was created (PyPI has refused late artifacts since July 2026).
+HOLDFAST_MAX_FILE_SIZE = env.int("HOLDFAST_MAX_FILE_SIZE", default=100 * 1024 * 1024)
+HOLDFAST_RELEASE_UPLOAD_WINDOW_DAYS = env.int("HOLDFAST_RELEASE_UPLOAD_WINDOW_DAYS", default=14)
+
+# Production: let the proxy serve file bytes. With e.g. "/protected-files/", /files/<name>
+# answers with `X-Accel-Redirect: /protected-files/<stored path>` (nginx `internal` location).
+HOLDFAST_FILES_ACCEL_REDIRECT = env.str("HOLDFAST_FILES_ACCEL_REDIRECT", default=None)

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from packaging.utils import canonicalize_name
 
-from . import services
+from . import services, tokens
 from .admin_base import (
     ConfirmItem,
     ReadOnlyTrackedAdmin,
@@ -20,6 +20,7 @@ from .admin_base import (
 )
 from .facts import ADMIN_PERMISSION
 from .models import (
+    ApiToken,
     Dependency,
     DownloadCount,
     File,
@@ -381,3 +382,34 @@ class RemovalEventAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
     list_select_related = ["project"]
     history_list_display = HISTORY_COLUMNS
     actions = [restore_events]
+
+
+@confirmed_action(
+    description="Revoke selected API tokens",
+    explanation="Revoked tokens stop working at once and cannot be turned back on; their owners "
+    "can create new ones.",
+    permissions=["act"],
+    submit_label="Revoke",
+)
+def revoke_tokens(modeladmin, request, token, data):
+    tokens.revoke_token(token=token, actor=request.user, reason=data["reason"])
+    return f"Revoked {token}."
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
+    list_display = [
+        "prefix",
+        "user",
+        "project",
+        "description",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "=prefix"]
+    list_select_related = ["user", "project"]
+    exclude = ["key_hash"]
+    history_list_display = HISTORY_COLUMNS
+    actions = [revoke_tokens]

@@ -106,3 +106,66 @@ def build_sdist(name, version, *, requires=(), requires_python=""):
     # mtime=0 in the gzip header (as in the tar entries) keeps the bytes reproducible.
     content = gzip.compress(raw.getvalue(), mtime=0)
     return BuiltDistribution(f"{dist}-{version}.tar.gz", content, metadata)
+
+
+class MetadataNotFound(ValueError):
+    """The archive has no readable core metadata file."""
+
+
+METADATA_MAX_BYTES = 1024 * 1024
+
+
+def _read_limited(handle, what):
+    data = handle.read(METADATA_MAX_BYTES + 1)
+    if len(data) > METADATA_MAX_BYTES:
+        raise MetadataNotFound(f"{what} is larger than {METADATA_MAX_BYTES:,} bytes.")
+    return data
+
+
+def read_core_metadata(filename, fileobj):
+    """Return the text of the core metadata file inside a wheel or sdist.
+
+    A wheel's is `{name}-{version}.dist-info/METADATA` at its root; an sdist's is
+    `{name}-{version}/PKG-INFO` (one directory deep). Only that member is read, with a size
+    limit, so a hostile archive cannot exhaust memory.
+    """
+    try:
+        if filename.endswith(".whl"):
+            with zipfile.ZipFile(fileobj) as archive:
+                names = [
+                    name
+                    for name in archive.namelist()
+                    if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
+                ]
+                if len(names) != 1:
+                    raise MetadataNotFound("The wheel has no single .dist-info/METADATA file.")
+                with archive.open(names[0]) as handle:
+                    data = _read_limited(handle, names[0])
+        elif filename.endswith(".zip"):
+            with zipfile.ZipFile(fileobj) as archive:
+                names = [
+                    n for n in archive.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")
+                ]
+                if len(names) != 1:
+                    raise MetadataNotFound("The sdist has no single top-level PKG-INFO file.")
+                with archive.open(names[0]) as handle:
+                    data = _read_limited(handle, names[0])
+        else:
+            with tarfile.open(fileobj=fileobj, mode="r:*") as archive:
+                member = next(
+                    (
+                        m
+                        for m in archive
+                        if m.isfile() and m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")
+                    ),
+                    None,
+                )
+                if member is None:
+                    raise MetadataNotFound("The sdist has no top-level PKG-INFO file.")
+                data = _read_limited(archive.extractfile(member), member.name)
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as error:
+        raise MetadataNotFound(f"The file is not a readable archive ({error}).") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MetadataNotFound("The core metadata is not valid UTF-8.") from None

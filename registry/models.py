@@ -92,6 +92,18 @@ class ProjectQuerySet(RemovableQuerySet):
         """Match a project by any spelling of its name (`Foo_Bar` finds `foo-bar`)."""
         return self.filter(normalized_name=normalize_project_name(name))
 
+    def listed(self, index="main"):
+        """Projects that have a page on `index` ("main" for /simple/, "pending" for the
+        opt-in /pending/simple/): never removed ones; on the main index not those pending
+        removal; on the pending index those pending removal or with a release pending."""
+        live = self.filter(removed_at__isnull=True)
+        if index == "pending":
+            return live.filter(
+                Q(pending_removal_at__isnull=False)
+                | Q(releases__pending_removal_at__isnull=False, releases__removed_at__isnull=True)
+            ).distinct()
+        return live.filter(pending_removal_at__isnull=True)
+
 
 class Project(Removable):
     name = models.CharField(
@@ -126,6 +138,13 @@ class Project(Removable):
         blank=True,
         related_name="predecessors",
         help_text="For a deprecated project: the project users should move to.",
+    )
+    pending_removal_at = models.DateTimeField(
+        "pending removal since",
+        null=True,
+        blank=True,
+        help_text="Set while a staged removal is in its pending stage: the project is hidden "
+        "from /simple/ and served only at the opt-in index /pending/simple/.",
     )
     deletion_locked = models.BooleanField(
         "deletions locked",
@@ -288,6 +307,13 @@ class Release(Removable):
         "pre-release", default=False, editable=False, help_text="PEP 440 pre- or dev-release."
     )
     created_at = models.DateTimeField("created at", default=timezone.now)
+    pending_removal_at = models.DateTimeField(
+        "pending removal since",
+        null=True,
+        blank=True,
+        help_text="Set while a staged removal of this release is pending: its files are served "
+        "only at the opt-in index /pending/simple/.",
+    )
     yanked = models.BooleanField("yanked", default=False)
     yanked_reason = models.TextField("yank reason", blank=True)
     yanked_at = models.DateTimeField("yanked at", null=True, blank=True)
@@ -382,9 +408,32 @@ def file_blob_path(instance, filename):
     return f"packages/{digest[:2]}/{digest[2:4]}/{digest[4:]}/{filename}"
 
 
+class Index(models.TextChoices):
+    """The two indexes installers can use: the normal one and the opt-in pending one."""
+
+    MAIN = "main", "/simple/"
+    PENDING = "pending", "/pending/simple/"
+
+
 class FileQuerySet(RemovableQuerySet):
     def purged(self):
         return self.filter(purged_at__isnull=False)
+
+    def installable(self, index=Index.MAIN):
+        """Files an installer may see on `index`: the one definition of visibility.
+
+        Removed files, releases and projects never show; a quarantined project shows no files;
+        files of a release or project pending removal show only on the pending index.
+        """
+        visible = self.filter(
+            removed_at__isnull=True,
+            release__removed_at__isnull=True,
+            release__project__removed_at__isnull=True,
+        ).exclude(release__project__status=ProjectStatus.QUARANTINED)
+        pending = Q(release__pending_removal_at__isnull=False) | Q(
+            release__project__pending_removal_at__isnull=False
+        )
+        return visible.filter(pending) if index == Index.PENDING else visible.exclude(pending)
 
 
 class File(Removable):
@@ -731,3 +780,55 @@ class RemovalEvent(models.Model):
     @property
     def is_restored(self):
         return self.restored_at is not None
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """An upload token. Only a hash of the secret is stored; the secret is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="user",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name="limited to project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+        help_text="Empty: the token acts for the user on all their projects, and may create "
+        "new ones.",
+    )
+    description = models.CharField("description", max_length=100)
+    prefix = models.CharField(
+        "prefix", max_length=16, help_text="The first characters, to recognise the token."
+    )
+    key_hash = models.CharField("SHA-256 of the token", max_length=64, unique=True)
+    created_at = models.DateTimeField("created at", default=timezone.now)
+    last_used_at = models.DateTimeField("last used at", null=True, blank=True)
+    revoked_at = models.DateTimeField("revoked at", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+    history = tracked_history(excluded_fields=["last_used_at"])
+
+    class Meta:
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
+        ordering = ["-created_at"]
+        default_permissions = NO_DELETE_PERMISSIONS
+        indexes = [models.Index(fields=["user", "-created_at"], name="registry_token_user")]
+
+    def __str__(self):
+        scope = f"project {self.project}" if self.project_id else "all projects"
+        return f"{self.prefix}… ({self.description}, {scope})"
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None

@@ -15,6 +15,7 @@ REGISTRY_MODELS = [
     "downloadcount",
     "namereservation",
     "removalevent",
+    "apitoken",
 ]
 
 SUPPORT_STAFF = {
@@ -27,6 +28,7 @@ SUPPORT_STAFF = {
     "view_downloadcount",
     "view_namereservation",
     "view_removalevent",
+    "view_apitoken",
 }
 
 # Model-specific permissions declared in `Meta.permissions`; only registry admins hold them.
@@ -45,6 +47,7 @@ REGISTRY_ADMINS = (
         "add_downloadcount",
         "add_namereservation",
         "add_removalevent",
+        "add_apitoken",
         "change_project",
         "change_role",
         "change_release",
@@ -54,6 +57,7 @@ REGISTRY_ADMINS = (
         "change_downloadcount",
         "change_namereservation",
         "change_removalevent",
+        "change_apitoken",
     }
 )
 

@@ -1,0 +1,20 @@
+"""What installers and uploaders talk to: the Simple Repository API, file bytes, uploads."""
+
+from django.urls import path
+
+from . import simple, upload
+
+urlpatterns = [
+    path("simple/", simple.index, {"index": "main"}, name="simple-index"),
+    path("simple/<str:name>/", simple.project_page, {"index": "main"}, name="simple-project"),
+    path("pending/simple/", simple.index, {"index": "pending"}, name="pending-simple-index"),
+    path(
+        "pending/simple/<str:name>/",
+        simple.project_page,
+        {"index": "pending"},
+        name="pending-simple-project",
+    ),
+    path("files/<str:filename>.metadata", simple.file_metadata, name="file-metadata"),
+    path("files/<str:filename>", simple.download, name="file-download"),
+    path("legacy/", upload.upload, name="legacy-upload"),
+]

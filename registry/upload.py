@@ -1,0 +1,300 @@
+"""The upload endpoint twine speaks (`/legacy/`, the "legacy" upload API of PyPI).
+
+A multipart POST with `:action=file_upload`, the distribution in `content`, its digests and
+metadata fields, authenticated by HTTP basic auth as `__token__` with an API token. Every refusal
+is a 4xx whose reason phrase and body say what was wrong, because twine prints them.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from packaging.metadata import InvalidMetadata, Metadata
+from packaging.utils import canonicalize_name
+
+from . import tokens
+from .distributions import MetadataNotFound, read_core_metadata
+from .facts import Decider
+from .models import PackageType, Project, ProjectStatus, Release
+from .policy import Action
+from .services import (
+    RegistryError,
+    add_file,
+    create_project,
+    create_release,
+    parse_distribution_filename,
+    set_dependencies,
+)
+from .validators import canonical_version
+
+DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
+DEFAULT_RELEASE_UPLOAD_WINDOW_DAYS = 14
+REASON = "Uploaded"
+
+
+class UploadError(Exception):
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def refusal(message, status):
+    """A plain-text response whose reason phrase carries the message, as twine prints both."""
+    response = HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    phrase = " ".join(message.split()).encode("ascii", "replace").decode("ascii")
+    response.reason_phrase = phrase[:300]
+    if status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="Holdfast uploads"'
+    return response
+
+
+@csrf_exempt
+def upload(request):
+    """Accept one distribution file from twine (or any client of the legacy upload API)."""
+    if request.method != "POST":
+        return refusal("Uploads are POSTed here by twine: `twine upload dist/*`.", 405)
+    try:
+        token = authenticate(request)
+        if request.POST.get(":action") != "file_upload":
+            raise UploadError("Unknown :action; this endpoint only accepts 'file_upload'.")
+        if request.POST.get("protocol_version", "1") != "1":
+            raise UploadError("Unknown protocol_version; only version 1 is supported.")
+        content = request.FILES.get("content")
+        if content is None:
+            raise UploadError("The upload has no file: send it in the 'content' field.")
+        publish_upload(
+            token=token,
+            filename=content.name,
+            content=content,
+            form=request.POST,
+            now=timezone.now(),
+        )
+    except UploadError as error:
+        return refusal(error.message, error.status)
+    except RegistryError as error:
+        message = error.message
+        if error.code == "filename_reused":
+            # twine's --skip-existing, like PyPI's clients, looks for "already exist".
+            message = f"File already exists. {message}"
+        return refusal(message, 403 if error.code in FORBIDDEN_CODES else 400)
+    return HttpResponse("OK\n", content_type="text/plain; charset=utf-8")
+
+
+FORBIDDEN_CODES = {"not_allowed", "quarantined", "archived", "pending_removal", "token_scope"}
+
+
+def authenticate(request):
+    """Return the ApiToken of the request's basic auth, or raise UploadError (401/403)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        raise UploadError(
+            "Authentication required: upload with the username __token__ and an API token as "
+            "the password (create one on your Holdfast account page).",
+            401,
+        )
+    try:
+        username, _, password = (
+            base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+        )
+    except (binascii.Error, UnicodeDecodeError):
+        raise UploadError(
+            "The Authorization header is not valid basic auth: send the username __token__ "
+            "and an API token as the password.",
+            401,
+        ) from None
+    if username != "__token__":
+        raise UploadError(
+            "Uploads need an API token: use the username __token__ and the token as the "
+            "password. Passwords are not accepted for uploads.",
+            403,
+        )
+    token = tokens.authenticate(password.strip())
+    if token is None:
+        raise UploadError(
+            "Invalid or revoked API token. Create a new one on your Holdfast account page.", 403
+        )
+    return token
+
+
+@dataclass(frozen=True)
+class Digests:
+    sha256: str
+    md5: str
+    blake2_256: str
+    size: int
+
+
+def compute_digests(content):
+    sha256, md5, blake2 = hashlib.sha256(), hashlib.md5(), hashlib.blake2b(digest_size=32)
+    size = 0
+    for chunk in content.chunks():
+        size += len(chunk)
+        for digest in (sha256, md5, blake2):
+            digest.update(chunk)
+    content.seek(0)
+    return Digests(sha256.hexdigest(), md5.hexdigest(), blake2.hexdigest(), size)
+
+
+def check_digests(form, digests):
+    supplied = {
+        "sha256_digest": digests.sha256,
+        "blake2_256_digest": digests.blake2_256,
+        "md5_digest": digests.md5,
+    }
+    given = {field: form.get(field, "").strip().lower() for field in supplied}
+    if not any(given.values()):
+        raise UploadError(
+            "The upload has no digest: send sha256_digest (twine does this by itself)."
+        )
+    for field, value in given.items():
+        if value and not hmac.compare_digest(value, supplied[field]):
+            raise UploadError(
+                f"The {field} sent does not match the uploaded file: the file was corrupted "
+                "on the way, or the digest belongs to another file. Upload it again."
+            )
+
+
+def parse_metadata(text):
+    try:
+        return Metadata.from_email(text, validate=True)
+    except (ExceptionGroup, InvalidMetadata) as error:  # ExceptionGroup: Python 3.11 builtin
+        problems = getattr(error, "exceptions", [error])
+        detail = "; ".join(str(problem) for problem in problems[:3])
+        raise UploadError(f"The file's core metadata does not parse: {detail}.") from None
+
+
+def publish_upload(*, token, filename, content, form, now):
+    """Check one uploaded file and publish it: project, release, file and dependencies."""
+    user = token.user
+    packagetype, name, version, _python_tag = parse_distribution_filename(filename)
+    filetype = form.get("filetype")
+    if filetype and filetype != packagetype:
+        raise UploadError(
+            f"filetype is {filetype!r} but {filename!r} is a "
+            f"{PackageType(packagetype).label.lower()} ({packagetype})."
+        )
+    limit = getattr(settings, "HOLDFAST_MAX_FILE_SIZE", DEFAULT_MAX_FILE_SIZE)
+    if content.size > limit:
+        raise UploadError(
+            f"{filename} is {content.size:,} bytes; this registry accepts files up to "
+            f"{limit:,} bytes. Ask the registry admins if your project needs more."
+        )
+    digests = compute_digests(content)
+    check_digests(form, digests)
+    try:
+        metadata_text = read_core_metadata(filename, content)
+    except MetadataNotFound as error:
+        raise UploadError(f"Cannot read the metadata of {filename}: {error}") from None
+    content.seek(0)
+    metadata = parse_metadata(metadata_text)
+    if canonicalize_name(metadata.name) != name or metadata.version != version:
+        raise UploadError(
+            f"{filename!r} names {name} {version}, but its metadata says {metadata.name} "
+            f"{metadata.version}. Rebuild the file."
+        )
+    form_name, form_version = form.get("name", ""), form.get("version", "")
+    if form_name and canonicalize_name(form_name) != name:
+        raise UploadError(f"The name field {form_name!r} does not match {filename!r}.")
+    if form_version and form_version != str(metadata.version) and form_version != str(version):
+        raise UploadError(f"The version field {form_version!r} does not match {filename!r}.")
+
+    with transaction.atomic():
+        project = Project.objects.select_for_update().by_name(name).first()
+        if project is None or project.is_removed:
+            if token.project_id is not None:
+                raise RegistryError(
+                    f"This token is limited to the project {token.project.name}; creating "
+                    f"{metadata.name} needs a token for your whole account.",
+                    code="token_scope",
+                )
+            project = create_project(
+                name=metadata.name, owner=user, actor=user, reason=REASON, now=now
+            )
+        else:
+            check_may_upload(project, token, now=now)
+        release = release_for_upload(project, str(metadata.version), user=user, now=now)
+        file = add_file(
+            release=release,
+            filename=filename,
+            content=content.read(),
+            actor=user,
+            reason=REASON,
+            requires_python=str(metadata.requires_python or ""),
+            core_metadata=metadata_text,
+            now=now,
+        )
+        set_dependencies(
+            release=release,
+            requirements=[str(requirement) for requirement in metadata.requires_dist or []],
+            actor=user,
+            reason=REASON,
+        )
+    return file
+
+
+def check_may_upload(project, token, *, now):
+    if not tokens.may_upload_to(token, project):
+        raise RegistryError(
+            f"This token is limited to the project {token.project.name}, not {project.name}. "
+            "Use a token for this project or for your whole account.",
+            code="token_scope",
+        )
+    decision = Decider(project, token.user, now=now).decide(Action.UPLOAD)
+    if not decision.allowed:
+        code = "quarantined" if project.status == ProjectStatus.QUARANTINED else "not_allowed"
+        raise RegistryError(
+            f"You cannot upload to {project.name}: {decision.explanation}", code=code
+        )
+    if project.status == ProjectStatus.ARCHIVED:
+        raise RegistryError(
+            f"{project.name} is archived, so it accepts no new uploads. An owner can unarchive "
+            "it on the project's page.",
+            code="archived",
+        )
+    if project.pending_removal_at is not None:
+        raise RegistryError(
+            f"{project.name} is pending removal, so it accepts no new uploads. An owner can "
+            "cancel the scheduled removal on the project's page.",
+            code="pending_removal",
+        )
+
+
+def release_for_upload(project, version, *, user, now):
+    """Return the live release to add the file to, creating it if the version is new."""
+    release = Release.objects.filter(project=project, canonical_version=canonical_version(version))
+    release = release.first()
+    if release is None:
+        return create_release(project=project, version=version, actor=user, reason=REASON, now=now)
+    if release.is_removed:
+        raise RegistryError(
+            f"{project.name} {release.version} was removed; a version can be published only "
+            "once. Release a new version instead.",
+            code="version_removed",
+        )
+    if release.pending_removal_at is not None:
+        raise RegistryError(
+            f"{project.name} {release.version} is pending removal and accepts no new files.",
+            code="pending_removal",
+        )
+    window = getattr(
+        settings, "HOLDFAST_RELEASE_UPLOAD_WINDOW_DAYS", DEFAULT_RELEASE_UPLOAD_WINDOW_DAYS
+    )
+    if now - release.created_at > timedelta(days=window):
+        raise RegistryError(
+            f"{project.name} {release.version} was published on "
+            f"{release.created_at:%Y-%m-%d}; a release accepts new files only for {window} days, "
+            "so a published version cannot quietly gain a new artifact. Publish a new version "
+            "(for example a post-release) instead.",
+            code="release_settled",
+        )
+    return release

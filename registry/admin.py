@@ -6,6 +6,7 @@ so these admins show and search; they never delete, and status fields are never 
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from packaging.utils import canonicalize_name
 
 from . import services, tokens
@@ -18,7 +19,7 @@ from .admin_base import (
     TrackedAdmin,
     confirmed_action,
 )
-from .facts import ADMIN_PERMISSION
+from .facts import ADMIN_PERMISSION, dependents_of
 from .models import (
     ApiToken,
     Dependency,
@@ -34,6 +35,7 @@ from .models import (
 )
 
 HISTORY_COLUMNS = ["history_user_username", "history_change_reason"]
+DEPENDENTS_SHOWN = 50
 
 ADMIN_CATEGORIES = [
     (value, label)
@@ -159,10 +161,20 @@ class ProjectAdmin(AdminPowersMixin, NormalizedNameSearchMixin, ReadOnlyTrackedA
     autocomplete_fields = ["successor"]
     date_hierarchy = None
     history_list_display = HISTORY_COLUMNS
-    readonly_fields = ["normalized_name"]
+    readonly_fields = ["normalized_name", "depended_on_by"]
     actions = [remove_projects, quarantine_projects, release_quarantines, unlock_deletions]
+
+    @admin.display(description="depended on by")
+    def depended_on_by(self, project):
+        dependents = dependents_of(project).order_by("normalized_name")
+        names = list(dependents.values_list("name", flat=True)[:DEPENDENTS_SHOWN])
+        if not names:
+            return "No other project's latest release requires it."
+        more = dependents.count() - len(names) if len(names) == DEPENDENTS_SHOWN else 0
+        return ", ".join(names) + (f" and {more} more" if more else "")
+
     fieldsets = [
-        (None, {"fields": ["name", "normalized_name", "created_at"]}),
+        (None, {"fields": ["name", "normalized_name", "created_at", "depended_on_by"]}),
         ("Status", {"fields": ["status", "status_reason", "successor"]}),
         (
             "Deletion lock",
@@ -317,8 +329,47 @@ class NameReservationForm(ReasonForm):
         fields = ["normalized_name", "reason", "until", "comment", "allowed_users", "project"]
 
 
+@confirmed_action(
+    description="End selected name reservations now",
+    explanation="Anyone may register these names from now on (a removed project's name is "
+    "then taken over by whoever registers it first).",
+    permissions=["act"],
+    submit_label="End the reservations",
+)
+def expire_reservations(modeladmin, request, reservation, data):
+    services.expire_reservation(reservation=reservation, actor=request.user, reason=data["reason"])
+    return f"The name {reservation} is free."
+
+
+class AllowUserForm(ReasonOnlyForm):
+    username = forms.CharField(
+        label="Username", help_text="The account that may register the reserved names."
+    )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(f"There is no active account called {username!r}.")
+        return user
+
+
+@confirmed_action(
+    description="Let a named user register selected reserved names",
+    explanation="The reservation stays in force for everyone else.",
+    permissions=["act"],
+    form_class=AllowUserForm,
+    submit_label="Allow",
+)
+def allow_user(modeladmin, request, reservation, data):
+    services.allow_reserved_name(
+        reservation=reservation, user=data["username"], actor=request.user, reason=data["reason"]
+    )
+    return f"{data['username']} may now register {reservation}."
+
+
 @admin.register(NameReservation)
-class NameReservationAdmin(NormalizedNameSearchMixin, TrackedAdmin):
+class NameReservationAdmin(AdminPowersMixin, NormalizedNameSearchMixin, TrackedAdmin):
     form = NameReservationForm
     list_display = ["normalized_name", "reason", "until", "created_at", "created_by"]
     list_filter = ["reason"]
@@ -326,6 +377,7 @@ class NameReservationAdmin(NormalizedNameSearchMixin, TrackedAdmin):
     list_select_related = ["created_by"]
     autocomplete_fields = ["allowed_users", "project"]
     history_list_display = HISTORY_COLUMNS
+    actions = [expire_reservations, allow_user]
 
     def save_model(self, request, obj, form, change):
         if not change:

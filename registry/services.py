@@ -161,6 +161,7 @@ def _register_removed_name(project, name, *, owner, actor, reason, now):
     project.deletion_locked = False
     project.deletion_locked_at = None
     project.deletion_locked_by = None
+    project.pending_removal_at = None
     project.removed_at = None
     project.removed_by = None
     project.removal_reason = ""
@@ -236,6 +237,17 @@ def parse_distribution_filename(filename):
     return PackageType.SDIST, name, version, "source"
 
 
+def refuse_used_filename(filename):
+    """Raise RegistryError if `filename` was ever accepted (PyPI's rule: never twice)."""
+    if FilenameRegistry.objects.filter(filename=filename).exists():
+        raise RegistryError(
+            f"The filename {filename!r} has been used before, possibly by a file that was "
+            "later removed; a filename can never be reused. Publish a new version (or a "
+            "post-release, such as 1.0.post1) instead.",
+            code="filename_reused",
+        )
+
+
 def add_file(
     *,
     release,
@@ -278,13 +290,7 @@ def add_file(
         core_metadata=core_metadata,
     )
     with transaction.atomic():
-        if FilenameRegistry.objects.filter(filename=filename).exists():
-            raise RegistryError(
-                f"The filename {filename!r} has been used before, possibly by a file that was "
-                "later removed; a filename can never be reused. Publish a new version (or a "
-                "post-release, such as 1.0.post1) instead.",
-                code="filename_reused",
-            )
+        refuse_used_filename(filename)
         # Lock the release alone: removals lock the project first, then its releases.
         locked = (
             Release.objects.select_for_update(of=("self",))
@@ -520,6 +526,12 @@ def yank_release(*, release, actor, reason, now=None):
         _check(Action.YANK, project=release.project, actor=actor, now=now, release=release)
         if release.is_removed:
             raise RegistryError(f"{release} has been removed.", code="removed")
+        if release.yanked:
+            raise RegistryError(
+                f"{release} is already yanked ({release.yanked_reason or 'no reason given'}). "
+                "To change the reason, unyank it and yank it again.",
+                code="already_yanked",
+            )
         release.yanked = True
         release.yanked_reason = reason
         release.yanked_at = now
@@ -586,6 +598,44 @@ def unlock_deletions(*, project, actor, reason, now=None):
             update_fields=["deletion_locked", "deletion_locked_at", "deletion_locked_by"]
         )
     return project
+
+
+# Pending removal (the staged-removal workflow) -------------------------------------------------
+
+
+def mark_pending_removal(*, project, release=None, actor, reason, now=None):
+    """Hide `project` (or one `release`) from /simple/; serve it only at /pending/simple/.
+
+    Called by the staged-removal workflow when a case enters its pending stage, which is
+    where the decision to remove was taken; the registry only records the state, so the
+    actor may be None when the scheduler moves the case. Uploads are refused from now on.
+    """
+    _require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = _locked_project(project)
+        _refuse_if_removed(project)
+        target = project if release is None else _locked_release(release)
+        if target.is_removed:
+            raise RegistryError(f"{target} has been removed.", code="removed")
+        if target.pending_removal_at is not None:
+            return target
+        target.pending_removal_at = now
+        record(target, actor=actor, reason=reason).save(update_fields=["pending_removal_at"])
+    return target
+
+
+def clear_pending_removal(*, project, release=None, actor, reason, now=None):
+    """Put a project (or release) pending removal back on /simple/ (cancelled or kept)."""
+    _require_reason(reason)
+    with transaction.atomic():
+        project = _locked_project(project)
+        target = project if release is None else _locked_release(release)
+        if target.pending_removal_at is None:
+            return target
+        target.pending_removal_at = None
+        record(target, actor=actor, reason=reason).save(update_fields=["pending_removal_at"])
+    return target
 
 
 # Owners and maintainers ---------------------------------------------------------------------------
@@ -851,6 +901,36 @@ def _reserve_removed_name(project, rule, *, actor, now):
         .values_list("user", flat=True)
     )
     reservation.allowed_users.set(list(owners) if rule.previous_owners_may_register else [])
+    return reservation
+
+
+def expire_reservation(*, reservation, actor, reason, now=None):
+    """End a name reservation now (registry admins): anyone may register the name."""
+    _require_reason(reason)
+    _require_admin(actor, "lift a name reservation")
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = NameReservation.objects.select_for_update().get(pk=reservation.pk)
+        if not reservation.is_in_force(now):
+            raise RegistryError(
+                f"The reservation of {reservation.normalized_name} has already ended.",
+                code="not_in_force",
+            )
+        reservation.until = now
+        record(reservation, actor=actor, reason=reason).save(update_fields=["until"])
+    return reservation
+
+
+def allow_reserved_name(*, reservation, user, actor, reason):
+    """Let `user` register a reserved name (registry admins), e.g. a new maintainer."""
+    _require_reason(reason)
+    _require_admin(actor, "release a reserved name to someone")
+    with transaction.atomic():
+        reservation = NameReservation.objects.select_for_update().get(pk=reservation.pk)
+        if reservation.allowed_users.filter(pk=user.pk).exists():
+            return reservation
+        # Changing the M2M writes the history row, with the actor and reason set here.
+        record(reservation, actor=actor, reason=reason).allowed_users.add(user)
     return reservation
 
 

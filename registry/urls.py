@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from . import views
+from . import token_views, views
 
 app_name = "registry"
 
 release = "manage/<str:name>/releases/<str:version>"
 
 urlpatterns = [
+    path("account/tokens/", token_views.token_list, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("manage/", views.projects, name="projects"),
     path("manage/<str:name>/", views.ProjectDetailView.as_view(), name="project"),
     path("manage/<str:name>/history/", views.HistoryView.as_view(), name="history"),

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import OuterRef, Subquery, Sum
 
 from . import policy
-from .models import Dependency, DownloadCount, File, Release, Role, RoleName
+from .models import Dependency, DownloadCount, File, Project, Release, Role, RoleName
 
 ADMIN_PERMISSION = "registry.act_as_registry_admin"
 SETTING_PREFIX = "HOLDFAST_POLICY_"
@@ -59,26 +59,25 @@ def actor_role(user, project):
     return policy.ActorRole.OTHER
 
 
-def dependent_project_count(project):
-    """Count other live projects whose latest live release requires `project`."""
+def dependents_of(project):
+    """Other live projects whose latest live release requires `project` ("who depends on me")."""
     latest_live_release = (
         Release.objects.live()
         .filter(project=OuterRef("release__project"))
         .order_by("-created_at", "-pk")
         .values("pk")[:1]
     )
-    return (
-        Dependency.objects.filter(
-            name=project.normalized_name,
-            release__removed_at__isnull=True,
-            release__project__removed_at__isnull=True,
-            release=Subquery(latest_live_release),
-        )
-        .exclude(release__project=project)
-        .values("release__project")
-        .distinct()
-        .count()
-    )
+    requiring_projects = Dependency.objects.filter(
+        name=project.normalized_name,
+        release__removed_at__isnull=True,
+        release=Subquery(latest_live_release),
+    ).values("release__project")
+    return Project.objects.live().filter(pk__in=requiring_projects).exclude(pk=project.pk)
+
+
+def dependent_project_count(project):
+    """Count the projects of `dependents_of(project)`."""
+    return dependents_of(project).count()
 
 
 def project_facts(project, *, now):

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views import View
 
 from . import policy, services
-from .facts import Decider, actor_role, is_registry_admin
+from .facts import Decider, actor_role, dependents_of, is_registry_admin
 from .forms import AddRoleForm, ConfirmNameForm, DeprecateForm, ReasonForm, RemoveFilesForm
 from .models import (
     File,
@@ -41,6 +41,7 @@ from .policy import Action, ActorRole
 from .validators import canonical_version, normalize_project_name, parse_version
 
 RELEASES_PER_PAGE = 50
+DEPENDENTS_SHOWN = 50
 PROJECTS_PER_PAGE = 50
 TIMELINE_PER_PAGE = 50
 
@@ -303,6 +304,11 @@ class ProjectDetailView(ProjectView):
                 "actions": self.project_actions() if live else [],
                 "unlock": self.unlock_decision() if live and project.deletion_locked else None,
                 "policy": self.decider.config.describe(),
+                "dependents": list(
+                    dependents_of(project).order_by("normalized_name")[:DEPENDENTS_SHOWN]
+                ),
+                "dependents_count": self.decider.facts.dependent_projects,
+                "dependents_more": max(0, self.decider.facts.dependent_projects - DEPENDENTS_SHOWN),
             },
         )
 

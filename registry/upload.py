@@ -31,6 +31,7 @@ from .services import (
     create_project,
     create_release,
     parse_distribution_filename,
+    refuse_used_filename,
     set_dependencies,
 )
 from .validators import canonical_version
@@ -208,6 +209,8 @@ def publish_upload(*, token, filename, content, form, now):
     if form_version and form_version != str(metadata.version) and form_version != str(version):
         raise UploadError(f"The version field {form_version!r} does not match {filename!r}.")
 
+    # The most specific refusal first: whatever else changed, this file is burned.
+    refuse_used_filename(filename)
     with transaction.atomic():
         project = Project.objects.select_for_update().by_name(name).first()
         if project is None or project.is_removed:

@@ -22,6 +22,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## bench: print timings of the hottest pages (PostgreSQL; a throwaway database is created)
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/holdfast
+bench: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/bench_simple_page.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -6,6 +6,8 @@ row stays as a tombstone. Writes go through `registry.services`; these models ho
 database itself can enforce.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -470,6 +472,12 @@ class File(Removable):
         blank=True,
         help_text="The METADATA / PKG-INFO file of the distribution, as uploaded.",
     )
+    metadata_sha256 = models.CharField(
+        "SHA-256 of the core metadata",
+        max_length=64,
+        blank=True,
+        help_text="Of the UTF-8 bytes served at <file>.metadata (PEP 658); empty without one.",
+    )
     purged_at = models.DateTimeField(
         "purged at",
         null=True,
@@ -519,9 +527,21 @@ class File(Removable):
     def __str__(self):
         return self.filename
 
+    def save(self, *args, **kwargs):
+        self.metadata_sha256 = metadata_digest(self.core_metadata)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "core_metadata" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "metadata_sha256"}
+        super().save(*args, **kwargs)
+
     @property
     def is_purged(self):
         return self.purged_at is not None
+
+
+def metadata_digest(core_metadata):
+    """Return the hex SHA-256 of the metadata file's bytes, or "" when there is none."""
+    return hashlib.sha256(core_metadata.encode()).hexdigest() if core_metadata else ""
 
 
 class FilenameRegistry(models.Model):

@@ -285,27 +285,6 @@ def _sorted_versions(versions):
     return sorted(versions, key=_version_key)
 
 
-class MetadataSHA256(Func):
-    """The hex SHA-256 of the core metadata's UTF-8 bytes, computed by the database; NULL when
-    the file has no metadata.
-
-    Hashing in the database spares the web process the metadata text itself: real METADATA
-    files carry the README, and 10,000 of them are megabytes per page view. (A column stored at
-    upload would spare the hashing too.) SQLite runs Django's own SHA256 function.
-    """
-
-    output_field = CharField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        # sha256(bytea) is built in since PostgreSQL 11 (Django's SHA256 needs pgcrypto).
-        template = "ENCODE(SHA256(CONVERT_TO(NULLIF(%(expressions)s, ''), 'UTF8')), 'hex')"
-        return self.as_sql(compiler, connection, template=template, **extra_context)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        template = "SHA256(NULLIF(%(expressions)s, ''))"
-        return self.as_sql(compiler, connection, template=template, **extra_context)
-
-
 class UploadTime(Func):
     """A timestamp as PEP 700 writes it (yyyy-mm-ddThh:mm:ss.ffffffZ, UTC), formatted by the
     database: parsing 10,000 timestamps into datetimes only to print them again costs more
@@ -376,7 +355,7 @@ def _project_html(project, prefix):
         "requires_python",
         "release__yanked",
         "release__yanked_reason",
-        MetadataSHA256("core_metadata"),
+        "metadata_sha256",
     )
     escaped = {}  # a project has few distinct Requires-Python values and yank reasons
     for filename, sha256, requires_python, yanked, reason, metadata_sha256 in files:
@@ -415,7 +394,7 @@ def _project_json(project, prefix):
         UploadTime("uploaded_at"),
         "release__yanked",
         "release__yanked_reason",
-        MetadataSHA256("core_metadata"),
+        "metadata_sha256",
     )
     entries = []
     for filename, sha256, requires_python, size, uploaded, yanked, reason, metadata in files:

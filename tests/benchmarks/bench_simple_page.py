@@ -35,7 +35,7 @@ def create_project_with_files(name, versions, *, description_bytes=0, requires_p
     from packaging.utils import canonicalize_version
 
     from registry.distributions import core_metadata, distribution_name
-    from registry.models import File, PackageType, Project, Release
+    from registry.models import File, PackageType, Project, Release, metadata_digest
 
     start = datetime(2020, 1, 1, tzinfo=UTC)
     project = Project.objects.create(name=name, created_at=start)
@@ -69,6 +69,7 @@ def create_project_with_files(name, versions, *, description_bytes=0, requires_p
                     size=1000 + n,
                     uploaded_at=start + timedelta(hours=n, seconds=1),
                     core_metadata=metadata,
+                    metadata_sha256=metadata_digest(metadata),
                 )
             )
     File.objects.bulk_create(files, batch_size=2000)

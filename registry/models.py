@@ -634,6 +634,10 @@ class NameReservationQuerySet(models.QuerySet):
     def in_force(self, now):
         return self.filter(Q(until__isnull=True) | Q(until__gt=now))
 
+    def lapsed(self, now):
+        """Reservations whose time is over but whose expiry is not yet recorded."""
+        return self.filter(until__lte=now, expired_at__isnull=True)
+
 
 class NameReservation(models.Model):
     """A normalised name that cannot be registered (except by the users it names)."""
@@ -669,6 +673,12 @@ class NameReservation(models.Model):
         null=True,
         blank=True,
         related_name="name_reservations",
+    )
+    expired_at = models.DateTimeField(
+        "expiry recorded at",
+        null=True,
+        blank=True,
+        help_text="Set by the scheduler once `until` has passed (the name is free from then).",
     )
 
     objects = NameReservationQuerySet.as_manager()

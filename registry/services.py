@@ -625,6 +625,35 @@ def mark_pending_removal(*, project, release=None, actor, reason, now=None):
     return target
 
 
+def mark_pending_removal_many(*, projects=(), releases=(), actor, reason, now):
+    """`mark_pending_removal` for a scheduler batch, in a fixed number of queries.
+
+    Rows already pending keep their date; removed rows are skipped (the caller re-reads
+    what happened from the returned lists of rows actually marked).
+    """
+    _require_reason(reason)
+    marked = {}
+    with transaction.atomic():
+        for model, objs in ((Project, projects), (Release, releases)):
+            rows = list(
+                model.objects.select_for_update()
+                .filter(
+                    pk__in=[obj.pk for obj in objs],
+                    pending_removal_at__isnull=True,
+                    removed_at__isnull=True,
+                )
+                .order_by("pk")
+            )
+            for row in rows:
+                row.pending_removal_at = now
+            if rows:
+                bulk_update_tracked(
+                    model, rows, ["pending_removal_at"], actor=actor, reason=reason, when=now
+                )
+            marked[model] = rows
+    return marked[Project], marked[Release]
+
+
 def clear_pending_removal(*, project, release=None, actor, reason, now=None):
     """Put a project (or release) pending removal back on /simple/ (cancelled or kept)."""
     _require_reason(reason)
@@ -891,6 +920,7 @@ def _reserve_removed_name(project, rule, *, actor, now):
         return reservation  # a stronger reservation (prohibited, legal) already holds the name
     reservation.reason = ReservationReason.REMOVED_PROJECT
     reservation.until = until
+    reservation.expired_at = None
     reservation.project = project
     reservation.created_by = actor
     reservation.comment = rule.explanation
@@ -902,6 +932,28 @@ def _reserve_removed_name(project, rule, *, actor, now):
     )
     reservation.allowed_users.set(list(owners) if rule.previous_owners_may_register else [])
     return reservation
+
+
+def record_lapsed_reservations(*, actor, now, limit=1000):
+    """Record the expiry of reservations whose time is over (the scheduler); return them."""
+    with transaction.atomic():
+        lapsed = list(
+            NameReservation.objects.select_for_update(skip_locked=True)
+            .lapsed(now)
+            .order_by("pk")[:limit]
+        )
+        for reservation in lapsed:
+            reservation.expired_at = now
+        if lapsed:
+            bulk_update_tracked(
+                NameReservation,
+                lapsed,
+                ["expired_at"],
+                actor=actor,
+                reason="The reservation period is over: the name is free",
+                when=now,
+            )
+    return lapsed
 
 
 def expire_reservation(*, reservation, actor, reason, now=None):

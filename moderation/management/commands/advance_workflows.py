@@ -1,0 +1,101 @@
+"""Move every moderation case whose time has come. Run it from cron or a systemd timer.
+
+Guarantees:
+- Idempotent: a case moves only when it is due, and moving it makes it no longer due, so a
+  second run right after the first changes nothing.
+- Safe in several processes at once: each batch is taken with SELECT ... FOR UPDATE SKIP
+  LOCKED (PostgreSQL), so two processes never move the same case; SQLite serialises writers.
+- Each batch is one transaction, in a fixed number of queries whatever its size.
+- `--dry-run` reports what is due and changes nothing.
+
+What it does, in order: staged removals (deprecated -> pending removal -> awaiting review),
+the reminder to dependents' owners a week before pending removal, legal takedowns whose
+counter-notice waiting period is over (reinstated unless a court action was reported), and
+name reservations whose period is over (their expiry recorded).
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from moderation import services, staged
+from moderation.models import LegalTakedown
+from moderation.workflow import TakedownState
+from registry import services as registry
+from registry.models import NameReservation
+from registry.services import RegistryError
+
+
+class Command(BaseCommand):
+    help = "Advance due staged removals, counter-notice periods and name reservations."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Report; change nothing.")
+        parser.add_argument(
+            "--batch-size", type=int, default=500, help="Cases per transaction (default 500)."
+        )
+
+    def handle(self, *args, dry_run=False, batch_size=500, **options):
+        now = timezone.now()
+        actor = staged.scheduler_user()
+        moved = self.advance_staged(now=now, actor=actor, size=batch_size, dry_run=dry_run)
+        reminded = 0 if dry_run else len(staged.remind_dependents(now=now, actor=actor))
+        reinstated = self.finish_counter_notices(now=now, actor=actor, dry_run=dry_run)
+        lapsed = self.record_lapsed(now=now, actor=actor, dry_run=dry_run)
+        prefix = "Would move" if dry_run else "Moved"
+        self.stdout.write(
+            f"{prefix} {moved['pending']} staged removal(s) to pending removal and "
+            f"{moved['review']} to review; reminded dependents of {reminded}; "
+            f"reinstated {reinstated} takedown(s); recorded {lapsed} expired reservation(s)."
+        )
+
+    def advance_staged(self, *, now, actor, size, dry_run):
+        totals = {"pending": 0, "review": 0}
+        while True:
+            report = staged.advance_batch(now=now, actor=actor, size=size, dry_run=dry_run)
+            for case in report.to_pending:
+                self.stdout.write(f"  {case.target}: deprecated -> pending removal")
+            for case in report.to_review:
+                self.stdout.write(f"  {case.target}: pending removal -> awaiting review")
+            totals["pending"] += len(report.to_pending)
+            totals["review"] += len(report.to_review)
+            # A dry run sees the same due cases again; one pass is the whole report.
+            if not report or dry_run:
+                return totals
+
+    def finish_counter_notices(self, *, now, actor, dry_run):
+        due = LegalTakedown.objects.filter(
+            state=TakedownState.COUNTER_NOTICE, reinstate_after__lte=now.date()
+        ).order_by("reinstate_after", "pk")
+        count = 0
+        for takedown in due.iterator():
+            if dry_run:
+                self.stdout.write(f"  {takedown}: would be reinstated")
+                count += 1
+                continue
+            try:
+                with transaction.atomic():
+                    services.apply_transition(
+                        takedown,
+                        "reinstate",
+                        actor=actor,
+                        reason="Counter-notice waiting period over; no court action reported",
+                        now=now,
+                    )
+            except RegistryError as error:
+                # Another process took it, or an admin acted first: nothing to do here.
+                self.stdout.write(f"  {takedown}: skipped ({error})")
+                continue
+            self.stdout.write(f"  {takedown}: reinstated")
+            count += 1
+        return count
+
+    def record_lapsed(self, *, now, actor, dry_run):
+        if dry_run:
+            return NameReservation.objects.lapsed(now).count()
+        total = 0
+        while lapsed := registry.record_lapsed_reservations(actor=actor, now=now):
+            for reservation in lapsed:
+                self.stdout.write(f"  name {reservation}: reservation over")
+            total += len(lapsed)
+        return total

@@ -12,10 +12,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-## run: Holdfast with demo data on SQLite at http://127.0.0.1:8000 (admin at /admin/)
+## run: Holdfast with demo data on SQLite at http://127.0.0.1:8000 (admin at /admin/),
+## with the scheduler (advance_workflows) running every minute in the background.
 run: $(STAMP)
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	DJANGO_DEBUG=true $(PY) manage.py seed_moderation_demo
+	@mkdir -p .run
+	@echo "Scheduler: manage.py advance_workflows every minute, log in .run/scheduler.log"
+	@( while true; do DJANGO_DEBUG=true $(PY) manage.py advance_workflows >> .run/scheduler.log 2>&1; \
+	   sleep 60; done ) & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: the whole test suite (SQLite, or the database in DATABASE_URL)

@@ -139,7 +139,16 @@ LOGOUT_REDIRECT_URL = "login"
 
 # The URL name of the page where a maintainer asks the registry admins for a deletion exception
 # (it takes the project's normalised name as `name`). None: pages tell them to write instead.
-HOLDFAST_EXCEPTION_REQUEST_URL_NAME = None
+HOLDFAST_EXCEPTION_REQUEST_URL_NAME = "moderation:exception-new"
+
+# Public moderation forms (takedown notices, abuse reports, replies): how many POSTs one client
+# address may make to each form, as "count/period" with s, m, h or d ("5/h", "20/10m"). Counted
+# in the default cache, so several web processes need a shared one (CACHE_URL). Behind proxies,
+# set how many of them append to X-Forwarded-For (0: use the connection's address). The
+# throttled page tells people to write to HOLDFAST_MODERATION_EMAIL instead.
+HOLDFAST_PUBLIC_FORM_RATE = env.str("HOLDFAST_PUBLIC_FORM_RATE", default="10/h")
+HOLDFAST_TRUSTED_PROXY_COUNT = env.int("HOLDFAST_TRUSTED_PROXY_COUNT", default=0)
+HOLDFAST_MODERATION_EMAIL = env.str("HOLDFAST_MODERATION_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # Uploads (/legacy/): the largest file accepted, and how long a release accepts new files after
 # it was created (PyPI has refused late artifacts since July 2026).

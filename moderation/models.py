@@ -13,7 +13,14 @@ from django.utils import timezone
 from registry.history import tracked_history
 from registry.models import File, Project, Release, RemovalEvent
 
-from .workflow import AbuseState, ExceptionState, Kind, TakedownState
+from .workflow import (
+    NOT_STAFF_TURN,
+    AbuseState,
+    ExceptionState,
+    Kind,
+    TakedownState,
+    is_staff_turn,
+)
 
 NO_DELETE_PERMISSIONS = ("add", "change", "view")
 
@@ -34,7 +41,12 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(closed_at__isnull=True)
 
     def overdue(self, now):
-        return self.open().filter(due_at__lt=now)
+        """Open requests past due in a state where staff must act (see NOT_STAFF_TURN)."""
+        return (
+            self.open()
+            .filter(due_at__lt=now)
+            .exclude(state__in=sorted(NOT_STAFF_TURN[self.model.kind]))
+        )
 
 
 class Case(models.Model):
@@ -97,7 +109,7 @@ class Case(models.Model):
         return self.closed_at is None
 
     def is_overdue(self, now):
-        return self.is_open and self.due_at < now
+        return is_staff_turn(self.kind, self.state) and self.due_at < now
 
     @property
     def reference(self):

@@ -43,11 +43,12 @@ def owner_emails(project):
 
 
 def _send(messages):
+    # A request filed without an email address (or an account without one) gets no email.
     messages = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        (subject, body, settings.DEFAULT_FROM_EMAIL, [address for address in recipients if address])
         for subject, body, recipients in messages
-        if recipients
     ]
+    messages = [message for message in messages if message[3]]
     if messages:
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
 
@@ -68,20 +69,18 @@ def on_submitted(case, key):
 
 def on_transition(case, transition, *, previous, reason):
     state = case.get_state_display().lower()
-    messages = [
-        (
-            _subject(case, f"now {state}"),
-            f"Your request about {case.project.name} ({case.reference}) is now {state}.\n\n"
-            f"{transition.label}: {reason}\n",
-            [case.requester_email],
-        )
-    ]
+    body = f"Your request about {case.project.name} ({case.reference}) is now {state}.\n"
+    if transition.message_required:
+        # Only these reasons are written for the requester; the others are staff's record.
+        body += f"\n{transition.label}: {reason}\n"
+    messages = [(_subject(case, f"now {state}"), body, [case.requester_email])]
     if transition.name in OWNER_TRANSITIONS[case.kind]:
+        requester = case.requester_email.casefold()
         messages.append(
             (
                 _subject(case, f"{case.project.name}: {transition.label.lower()}"),
                 owner_message(case, transition, reason),
-                [email for email in owner_emails(case.project) if email != case.requester_email],
+                [email for email in owner_emails(case.project) if email.casefold() != requester],
             )
         )
     _send(messages)

@@ -31,6 +31,7 @@ from .models import (
     LegalTakedown,
     Message,
     MessageKind,
+    Priority,
     TakedownKind,
 )
 from .workflow import Kind, Who
@@ -82,14 +83,15 @@ def missing_dmca_elements(data):
     """Return the labels of the § 512(c)(3) elements missing from a copyright notice."""
     missing = []
     for field, label in DMCA_ELEMENTS:
-        if field == "contact":
-            present = all(data.get(name) for name in ("postal_address", "phone", "requester_email"))
-        else:
-            value = data.get(field)
-            present = bool(value.strip()) if isinstance(value, str) else bool(value)
-        if not present:
+        names = ("postal_address", "phone", "requester_email") if field == "contact" else (field,)
+        if not all(_given(data.get(name)) for name in names):
             missing.append(label)
     return missing
+
+
+def _given(value):
+    # A blank answer is no answer: "   " is not a signature, a phone number or an address.
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
 def _check_targets(project, releases, files):
@@ -193,7 +195,7 @@ def submit_abuse_report(
         access_key_hash=digest,
         created_at=now,
         due_at=sla_due(Kind.ABUSE, now),
-        priority=3 if category == AbuseCategory.MALWARE else 2,
+        priority=Priority.HIGH if category == AbuseCategory.MALWARE else Priority.NORMAL,
     )
     with transaction.atomic():
         _save_new(case, releases=releases, files=files, actor=requester, reason="Report received")
@@ -230,20 +232,14 @@ def submit_exception(*, project, category, details, actor, releases=(), files=()
             f"Only the owners and maintainers of {project.name} can ask for an exception.",
             code="not_allowed",
         )
-    if files:
-        action, target = Action.DELETE_FILE, {"file": files[0]}
-    elif releases:
-        action, target = Action.DELETE_RELEASE, {"release": releases[0]}
-    else:
-        action, target = Action.DELETE_PROJECT, {}
-    decision = decider.decide(action, **target)
+    refusal = _policy_refusal(decider, releases, files)
     key, digest = new_access_key()
     case = DeletionException(
         project=project,
         category=category,
         details=details,
-        refused_rule="" if decision.allowed else decision.rule,
-        refusal="" if decision.allowed else decision.explanation,
+        refused_rule=refusal.rule if refusal else "",
+        refusal=refusal.explanation if refusal else "",
         impact=exception_impact(project, now=now),
         requester=actor,
         requester_name=actor.get_full_name() or actor.get_username(),
@@ -256,6 +252,16 @@ def submit_exception(*, project, category, details, actor, releases=(), files=()
         _save_new(case, releases=releases, files=files, actor=actor, reason="Exception requested")
         notifications.on_submitted(case, key)
     return case
+
+
+def _policy_refusal(decider, releases, files):
+    """Return the policy's first refusal of what the request names (None: all allowed)."""
+    # Every target counts: the one the policy refuses is the reason for the request.
+    decisions = [decider.decide(Action.DELETE_RELEASE, release=release) for release in releases]
+    decisions += [decider.decide(Action.DELETE_FILE, file=file) for file in files]
+    if not releases and not files:
+        decisions = [decider.decide(Action.DELETE_PROJECT)]
+    return next((decision for decision in decisions if not decision.allowed), None)
 
 
 # Transitions -------------------------------------------------------------------------------------
@@ -276,9 +282,19 @@ def _is_staff(actor, case):
     )
 
 
+def _is_requester(actor, case):
+    # A request filed without an account has no requester_id: nobody signed in matches it.
+    return bool(
+        case.requester_id is not None
+        and actor is not None
+        and actor.is_authenticated
+        and actor.pk == case.requester_id
+    )
+
+
 def _check_who(transition, case, actor, *, via_key):
     if transition.who == Who.REQUESTER:
-        if via_key or (actor is not None and case.requester_id == getattr(actor, "pk", None)):
+        if via_key or _is_requester(actor, case):
             return
         raise RegistryError(
             "Only the person who filed this request can do that, from their private link.",
@@ -304,6 +320,8 @@ def apply_transition(case, name, *, actor, reason, now=None, via_key=False, coun
     transition = workflow.transition(case.kind, name)
     with transaction.atomic():
         case = _lock(case)
+        # Who first: someone who may never take this step is told so, not that it is stale.
+        _check_who(transition, case, actor, via_key=via_key)
         if case.state not in transition.sources:
             raise RegistryError(
                 f"{case.reference} is now '{case.get_state_display().lower()}', so "
@@ -311,13 +329,18 @@ def apply_transition(case, name, *, actor, reason, now=None, via_key=False, coun
                 "since you opened it). Reload the request.",
                 code="stale",
             )
-        _check_who(transition, case, actor, via_key=via_key)
         events = EXECUTORS[(case.kind, name)](case, actor, reason, now, counter_notice)
         previous = case.state
         case.state = transition.target
         if not workflow.is_open(case.kind, case.state):
             case.closed_at = now
         fields = ["state", "closed_at", *_extra_fields(case, name)]
+        if workflow.is_staff_turn(case.kind, case.state) and not workflow.is_staff_turn(
+            case.kind, previous
+        ):
+            # Back on staff's desk (e.g. the claimant answered): a new deadline starts.
+            case.due_at = sla_due(case.kind, now)
+            fields.append("due_at")
         record(case, actor=actor, reason=reason).save(update_fields=fields)
         if events:
             record(case, actor=actor, reason=reason).removal_events.add(*events)
@@ -433,18 +456,28 @@ EXECUTORS = {
 # Triage without a change of state ----------------------------------------------------------------
 
 
-def _require_staff(case, actor):
+def _require_staff(case, actor, *, open_only=False):
     if not (is_registry_admin(actor) or _is_staff(actor, case)):
         raise RegistryError("Only support staff and registry admins triage requests.", code="staff")
+    if open_only and not case.is_open:
+        raise RegistryError(
+            f"{case.reference} is closed ({case.get_state_display().lower()}); there is nothing "
+            "left to triage. Add a staff note if something needs recording.",
+            code="closed",
+        )
 
 
 def assign(case, *, assignee, actor, reason="Assigned"):
     """Give `case` to `assignee` (a staff member), or to nobody."""
     with transaction.atomic():
         case = _lock(case)
-        _require_staff(case, actor)
-        if assignee is not None and not assignee.is_staff:
-            raise RegistryError(f"{assignee} is not a staff member.", code="not_staff")
+        _require_staff(case, actor, open_only=True)
+        if assignee is not None and not (is_registry_admin(assignee) or _is_staff(assignee, case)):
+            raise RegistryError(
+                f"{assignee} cannot work on this queue (not an active staff member with "
+                "access to it).",
+                code="not_staff",
+            )
         case.assignee = assignee
         record(case, actor=actor, reason=reason).save(update_fields=["assignee"])
         if assignee is not None and assignee != actor:
@@ -453,9 +486,13 @@ def assign(case, *, assignee, actor, reason="Assigned"):
 
 
 def set_priority(case, *, priority, actor, reason):
+    if priority not in Priority.values:
+        raise RegistryError(
+            f"Choose a priority: {', '.join(Priority.labels).lower()}.", code="priority"
+        )
     with transaction.atomic():
         case = _lock(case)
-        _require_staff(case, actor)
+        _require_staff(case, actor, open_only=True)
         case.priority = priority
         record(case, actor=actor, reason=reason).save(update_fields=["priority"])
     return case
@@ -467,7 +504,7 @@ def recommend(case, *, text, actor):
         raise RegistryError("Write the recommendation.", code="empty")
     with transaction.atomic():
         case = _lock(case)
-        _require_staff(case, actor)
+        _require_staff(case, actor, open_only=True)
         case.recommendation = text.strip()
         record(case, actor=actor, reason="Recommendation").save(update_fields=["recommendation"])
     return case
@@ -543,6 +580,6 @@ def requester_reply(case, *, body, now=None):
                 now=now,
                 via_key=True,
             )
-        else:
-            notifications.on_requester_reply(case, message)
+        # The assignee waits for this answer, whether or not it moves the request.
+        notifications.on_requester_reply(case, message)
     return message

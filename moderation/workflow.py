@@ -263,8 +263,21 @@ OPEN_STATES = {
     Kind.ABUSE: {A.RECEIVED, A.TRIAGED, A.QUARANTINED},
 }
 
-# States in which the case waits for the requester rather than for staff (not "overdue").
+# States in which the case waits for the requester rather than for staff.
 WAITING_ON_REQUESTER = {Kind.TAKEDOWN: {T.NEEDS_INFO}, Kind.EXCEPTION: set(), Kind.ABUSE: set()}
+
+# Open states in which nobody on staff has to act (the requester, the owner or the law's
+# waiting period has the next move): such a case is never "overdue". Entering a state where
+# staff must act again starts a new service-level deadline.
+NOT_STAFF_TURN = {
+    Kind.TAKEDOWN: {T.NEEDS_INFO, T.CONTENT_DISABLED, T.COUNTER_NOTICE},
+    Kind.EXCEPTION: set(),
+    Kind.ABUSE: set(),
+}
+
+
+def is_staff_turn(kind, state):
+    return is_open(kind, state) and state not in NOT_STAFF_TURN[Kind(kind)]
 
 
 def transition(kind, name):

@@ -364,10 +364,11 @@ class ProjectDetailView(ProjectView):
                 )
                 # Refusals of sibling files usually differ only by the filename: say it once.
                 shown = file_row.remove.decision
+                # Alternatives' links carry the filename too, so compare what they say.
                 key = (
                     shown.rule,
                     shown.explanation.replace(file.filename, "…"),
-                    shown.alternatives,
+                    tuple((alt.label, alt.description) for alt in shown.alternatives),
                 )
                 file_row.same_as_above = not shown.allowed and previous == key
                 previous = key

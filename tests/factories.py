@@ -143,3 +143,62 @@ def publish(project, version, *, actor, now, files=1, reason="Upload"):
             now=now,
         )
     return release
+
+
+# Moderation requests (models named by label, so this module imports nothing from moderation).
+
+
+def _now():
+    return datetime.datetime.now(datetime.UTC)
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """Fields every moderation request has; due at the queue's default 72 h after receipt."""
+
+    project = factory.SubFactory(ProjectFactory)
+    created_at = factory.LazyFunction(_now)
+    due_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(hours=72))
+    requester_name = "Rita Requester"
+    requester_email = factory.Sequence(lambda n: f"requester-{n}@example.org")
+    access_key_hash = factory.Sequence(
+        lambda n: hashlib.sha256(f"moderation-key-{n}".encode()).hexdigest()
+    )
+
+    class Meta:
+        abstract = True
+        skip_postgeneration_save = True
+
+
+class LegalTakedownFactory(CaseFactory):
+    """A complete copyright notice (all six § 512(c)(3) elements present)."""
+
+    takedown_kind = "copyright"
+    signature = "Rita Requester"
+    work_description = "The novel 'Holdfast', chapter 3."
+    material_location = "Every file of the project."
+    postal_address = "1 Example Street, Exampletown"
+    phone = "+1 555 0100"
+    good_faith = True
+    accurate_under_perjury = True
+
+    class Meta:
+        model = "moderation.LegalTakedown"
+        skip_postgeneration_save = True
+
+
+class DeletionExceptionFactory(CaseFactory):
+    category = "leaked_secret"
+    details = "An API key leaked in the wheel."
+
+    class Meta:
+        model = "moderation.DeletionException"
+        skip_postgeneration_save = True
+
+
+class AbuseReportFactory(CaseFactory):
+    category = "malware"
+    details = "The setup.py downloads and runs a binary."
+
+    class Meta:
+        model = "moderation.AbuseReport"
+        skip_postgeneration_save = True

@@ -74,6 +74,13 @@ def shown(fragment):
     return escape(fragment)
 
 
+@pytest.fixture(autouse=True)
+def no_exception_page(settings):
+    """The registry's pages on their own: no moderation page to link refusals to (the tests
+    that want one set it); tests/moderation checks the link to the real page."""
+    settings.HOLDFAST_EXCEPTION_REQUEST_URL_NAME = None
+
+
 @pytest.fixture
 def project(owner, maintainer):
     project = build_project(owner)

@@ -1,0 +1,29 @@
+"""The public moderation pages and the maintainers' exception requests.
+
+Included before `registry.urls`, whose `manage/<name>/` would otherwise see these paths; the
+list of a person's requests lives under /account/ so that no project name is shadowed.
+"""
+
+from django.urls import path
+
+from . import views
+
+app_name = "moderation"
+
+urlpatterns = [
+    path("legal/", views.legal_index, name="legal"),
+    path("legal/<slug:kind>/", views.takedown_new, name="takedown-new"),
+    path("report/", views.report_new, name="report-new"),
+    path("requests/<str:key>/", views.follow, name="follow"),
+    path("requests/<str:key>/reply/", views.follow_reply, name="follow-reply"),
+    path("requests/<str:key>/<slug:transition>/", views.follow_act, name="follow-act"),
+    path("manage/<str:name>/exception/", views.exception_new, name="exception-new"),
+    path("account/requests/", views.my_requests, name="my-requests"),
+    path("account/requests/<int:pk>/", views.my_request, name="my-request"),
+    path("account/requests/<int:pk>/reply/", views.my_request_reply, name="my-request-reply"),
+    path(
+        "account/requests/<int:pk>/<slug:transition>/",
+        views.my_request_act,
+        name="my-request-act",
+    ),
+]

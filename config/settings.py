@@ -140,6 +140,9 @@ LOGOUT_REDIRECT_URL = "login"
 # The URL name of the page where a maintainer asks the registry admins for a deletion exception
 # (it takes the project's normalised name as `name`). None: pages tell them to write instead.
 HOLDFAST_EXCEPTION_REQUEST_URL_NAME = "moderation:exception-new"
+# The page where an owner deprecates a project and schedules its removal (moderation's staged
+# removal); the registry's project page links to it. None: no such action is offered.
+HOLDFAST_STAGED_REMOVAL_URL_NAME = "moderation:staged-new"
 
 # Public moderation forms (takedown notices, abuse reports, replies): how many POSTs one client
 # address may make to each form, as "count/period" with s, m, h or d ("5/h", "20/10m"). Counted
@@ -158,3 +161,15 @@ HOLDFAST_RELEASE_UPLOAD_WINDOW_DAYS = env.int("HOLDFAST_RELEASE_UPLOAD_WINDOW_DA
 # Production: let the proxy serve file bytes. With e.g. "/protected-files/", /files/<name>
 # answers with `X-Accel-Redirect: /protected-files/<stored path>` (nginx `internal` location).
 HOLDFAST_FILES_ACCEL_REDIRECT = env.str("HOLDFAST_FILES_ACCEL_REDIRECT", default=None)
+
+# Moderation: service-level targets per queue (hours until a new request is due), and the
+# stages of a staged removal (each at least 7 days).
+HOLDFAST_SLA_HOURS = {
+    "takedown": env.int("HOLDFAST_SLA_TAKEDOWN_HOURS", default=72),
+    "exception": env.int("HOLDFAST_SLA_EXCEPTION_HOURS", default=120),
+    "abuse": env.int("HOLDFAST_SLA_ABUSE_HOURS", default=24),
+}
+HOLDFAST_STAGED_DEPRECATED_DAYS = env.int("HOLDFAST_STAGED_DEPRECATED_DAYS", default=30)
+HOLDFAST_STAGED_PENDING_DAYS = env.int("HOLDFAST_STAGED_PENDING_DAYS", default=30)
+# Where notification emails point (private follow links).
+HOLDFAST_SITE_URL = env.str("HOLDFAST_SITE_URL", default="http://127.0.0.1:8000")

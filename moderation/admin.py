@@ -28,13 +28,21 @@ from django.utils.http import urlencode
 from packaging.utils import canonicalize_name
 
 from registry import policy
-from registry.admin_base import ConfirmItem, ReasonOnlyForm, TrackedAdmin
+from registry.admin_base import ConfirmItem, ReasonOnlyForm, TrackedAdmin, confirmed_action
 from registry.facts import Decider, is_registry_admin
 from registry.models import RoleName
 from registry.services import RegistryError
 
-from . import services, workflow
-from .models import AbuseReport, DeletionException, LegalTakedown, Priority
+from . import services, staged, workflow
+from .models import (
+    STAGED_OPEN_STATES,
+    AbuseReport,
+    DeletionException,
+    LegalTakedown,
+    Priority,
+    StagedRemoval,
+    StagedState,
+)
 from .workflow import Who
 
 QUEUES = [LegalTakedown, DeletionException, AbuseReport]
@@ -889,11 +897,25 @@ class CaseAdmin(TrackedAdmin):
             )
         if not queues:
             raise PermissionDenied
+        staged_numbers = StagedRemoval.objects.aggregate(
+            open=Count("pk", filter=Q(state__in=STAGED_OPEN_STATES)),
+            awaiting_review=Count("pk", filter=Q(state=StagedState.AWAITING_REVIEW)),
+            next_week=Count(
+                "pk",
+                filter=Q(
+                    state__in=[StagedState.DEPRECATED, StagedState.PENDING_REMOVAL],
+                    next_step_at__lte=now + timedelta(days=7),
+                ),
+            ),
+            oldest_review=Min("review_at", filter=Q(state=StagedState.AWAITING_REVIEW)),
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": "Moderation dashboard",
             "opts": self.opts,
             "queues": queues,
+            "staged": staged_numbers,
+            "staged_url": reverse(f"{self.admin_site.name}:moderation_stagedremoval_changelist"),
             "now": now,
         }
         request.current_app = self.admin_site.name
@@ -992,3 +1014,116 @@ class AbuseReportAdmin(CaseAdmin):
         AgeListFilter,
     ]
     detail_fields = ["category", "requester_name", "requester_email", "details", "evidence"]
+
+
+# Staged removals ---------------------------------------------------------------------------------
+
+
+class StagedDueListFilter(admin.SimpleListFilter):
+    title = "next step"
+    parameter_name = "next"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("review", "Awaiting an admin's review"),
+            ("week", "Moves in the next 7 days"),
+            ("open", "All open"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "review":
+            return queryset.filter(state=StagedState.AWAITING_REVIEW)
+        if self.value() == "week":
+            return queryset.filter(
+                state__in=[StagedState.DEPRECATED, StagedState.PENDING_REMOVAL],
+                next_step_at__lte=now + timedelta(days=7),
+            )
+        if self.value() == "open":
+            return queryset.filter(state__in=STAGED_OPEN_STATES)
+        return queryset
+
+
+NEXT_STEP = {
+    StagedState.DEPRECATED: "hidden from /simple/ (pending removal)",
+    StagedState.PENDING_REMOVAL: "an admin's review",
+    StagedState.AWAITING_REVIEW: "approve, keep or extend (admins)",
+}
+
+
+class ExtendForm(ReasonOnlyForm):
+    days = forms.IntegerField(
+        label="Days to add",
+        min_value=1,
+        max_value=365,
+        initial=30,
+        help_text="A case awaiting review goes back to pending removal for that long.",
+    )
+
+
+def _describe_staged(case):
+    when = f" (next step {case.next_step_at:%Y-%m-%d})" if case.next_step_at else ""
+    return ConfirmItem(str(case), f"{case.message}{when}")
+
+
+@confirmed_action(
+    description="Approve: remove the selected projects or releases",
+    explanation="Each project or release is removed as the end of its staged removal (one "
+    "removal event each, restorable); its owners are told.",
+    permissions=["act"],
+    submit_label="Remove",
+    describe=_describe_staged,
+)
+def approve_staged(modeladmin, request, case, data):
+    staged.approve(case, actor=request.user, reason=data["reason"])
+    return f"{case.target} was removed."
+
+
+@confirmed_action(
+    description="Keep the selected projects or releases",
+    explanation="They return to the normal index (still deprecated); the case is closed and "
+    "the owners are told.",
+    permissions=["act"],
+    submit_label="Keep",
+    describe=_describe_staged,
+)
+def keep_staged(modeladmin, request, case, data):
+    staged.keep(case, actor=request.user, reason=data["reason"])
+    return f"{case.target} is kept."
+
+
+@confirmed_action(
+    description="Extend the current stage of the selected cases",
+    explanation="The scheduler moves them on later by the given number of days.",
+    permissions=["act"],
+    form_class=ExtendForm,
+    submit_label="Extend",
+    describe=_describe_staged,
+)
+def extend_staged(modeladmin, request, case, data):
+    case = staged.extend(case, actor=request.user, reason=data["reason"], days=data["days"])
+    return f"{case.target}: next step on {case.next_step_at:%Y-%m-%d}."
+
+
+@admin.register(StagedRemoval)
+class StagedRemovalAdmin(TrackedAdmin):
+    list_display = ["__str__", "state", "next_step", "next_step_at", "requested_by", "created_at"]
+    list_filter = [StagedDueListFilter, "state"]
+    list_select_related = ["project", "release__project", "requested_by"]
+    search_fields = ["project__normalized_name"]
+    ordering = ["next_step_at", "pk"]
+    actions = [approve_staged, keep_staged, extend_staged]
+    history_list_display = ["history_user_username", "history_change_reason"]
+
+    @admin.display(description="next step")
+    def next_step(self, case):
+        return NEXT_STEP.get(case.state, "none (closed)")
+
+    def has_act_permission(self, request):
+        return is_registry_admin(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

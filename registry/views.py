@@ -312,6 +312,16 @@ class ProjectDetailView(ProjectView):
             },
         )
 
+    def staged_removal_url(self):
+        """The moderation app's page for a staged removal, if one is configured."""
+        name = getattr(settings, "HOLDFAST_STAGED_REMOVAL_URL_NAME", None)
+        if not name:
+            return None
+        try:
+            return reverse(name, kwargs={"name": self.project.normalized_name})
+        except NoReverseMatch:
+            return None
+
     def project_actions(self):
         status = self.project.status
         actions = [
@@ -327,6 +337,11 @@ class ProjectDetailView(ProjectView):
             )
         else:
             actions.append(self.link(Action.DEPRECATE, "Deprecate", self.url("deprecate")))
+        staged_url = self.staged_removal_url()
+        if staged_url and self.project.pending_removal_at is None:
+            actions.append(
+                self.link(Action.DEPRECATE, "Deprecate and schedule removal", staged_url)
+            )
         if not self.project.deletion_locked:
             actions.append(
                 self.link(Action.LOCK_DELETIONS, "Lock deletions", self.url("lock"), danger=True)

@@ -79,6 +79,7 @@ def no_exception_page(settings):
     """The registry's pages on their own: no moderation page to link refusals to (the tests
     that want one set it); tests/moderation checks the link to the real page."""
     settings.HOLDFAST_EXCEPTION_REQUEST_URL_NAME = None
+    settings.HOLDFAST_STAGED_REMOVAL_URL_NAME = None
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ act on) when it refuses; and writes history with the actor and the reason.
 
 import hashlib
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -377,6 +378,16 @@ def _require_admin(actor, what):
 # Project status ---------------------------------------------------------------------------------
 
 
+@contextmanager
+def _acting_on(project, action, *, actor, now):
+    """Run one act on `project` atomically: row locked, policy consulted, not removed."""
+    with transaction.atomic():
+        project = _locked_project(project)
+        _check(action, project=project, actor=actor, now=now)
+        _refuse_if_removed(project)
+        yield project
+
+
 def _refuse_if_removed(project):
     if project.is_removed:
         raise RegistryError(
@@ -400,10 +411,7 @@ def archive_project(*, project, actor, reason, now=None):
     """Archive `project`: its files stay installable, new uploads are refused."""
     _require_reason(reason)
     now = now or timezone.now()
-    with transaction.atomic():
-        project = _locked_project(project)
-        _check(Action.ARCHIVE, project=project, actor=actor, now=now)
-        _refuse_if_removed(project)
+    with _acting_on(project, Action.ARCHIVE, actor=actor, now=now) as project:
         if project.status == ProjectStatus.ARCHIVED:
             raise RegistryError(f"{project.name} is already archived.", code="already_archived")
         return _set_status(
@@ -415,10 +423,7 @@ def unarchive_project(*, project, actor, reason, now=None):
     """Make an archived project active again."""
     _require_reason(reason)
     now = now or timezone.now()
-    with transaction.atomic():
-        project = _locked_project(project)
-        _check(Action.UNARCHIVE, project=project, actor=actor, now=now)
-        _refuse_if_removed(project)
+    with _acting_on(project, Action.UNARCHIVE, actor=actor, now=now) as project:
         if project.status != ProjectStatus.ARCHIVED:
             raise RegistryError(f"{project.name} is not archived.", code="not_archived")
         return _set_status(
@@ -441,10 +446,7 @@ def deprecate_project(*, project, message, actor, reason, successor=None, now=No
             "or none.",
             code="bad_successor",
         )
-    with transaction.atomic():
-        project = _locked_project(project)
-        _check(Action.DEPRECATE, project=project, actor=actor, now=now)
-        _refuse_if_removed(project)
+    with _acting_on(project, Action.DEPRECATE, actor=actor, now=now) as project:
         # Read the successor again inside the transaction: it may have been removed meanwhile.
         if successor is not None and Project.objects.get(pk=successor.pk).is_removed:
             raise RegistryError(
@@ -466,10 +468,7 @@ def undeprecate_project(*, project, actor, reason, now=None):
     """Withdraw the deprecation of `project`."""
     _require_reason(reason)
     now = now or timezone.now()
-    with transaction.atomic():
-        project = _locked_project(project)
-        _check(Action.UNDEPRECATE, project=project, actor=actor, now=now)
-        _refuse_if_removed(project)
+    with _acting_on(project, Action.UNDEPRECATE, actor=actor, now=now) as project:
         if project.status != ProjectStatus.DEPRECATED:
             raise RegistryError(f"{project.name} is not deprecated.", code="not_deprecated")
         return _set_status(
@@ -566,10 +565,7 @@ def lock_deletions(*, project, actor, reason, now=None):
     """Turn on the one-way deletion lock: owners can no longer delete releases or files."""
     _require_reason(reason)
     now = now or timezone.now()
-    with transaction.atomic():
-        project = _locked_project(project)
-        _check(Action.LOCK_DELETIONS, project=project, actor=actor, now=now)
-        _refuse_if_removed(project)
+    with _acting_on(project, Action.LOCK_DELETIONS, actor=actor, now=now) as project:
         if project.deletion_locked:
             raise RegistryError(f"Deletions of {project.name} are already locked.", code="locked")
         project.deletion_locked = True
@@ -585,10 +581,7 @@ def unlock_deletions(*, project, actor, reason, now=None):
     """Lift the deletion lock (registry admins only)."""
     _require_reason(reason)
     now = now or timezone.now()
-    with transaction.atomic():
-        project = _locked_project(project)
-        _check(Action.UNLOCK_DELETIONS, project=project, actor=actor, now=now)
-        _refuse_if_removed(project)
+    with _acting_on(project, Action.UNLOCK_DELETIONS, actor=actor, now=now) as project:
         if not project.deletion_locked:
             raise RegistryError(f"Deletions of {project.name} are not locked.", code="not_locked")
         project.deletion_locked = False

@@ -53,14 +53,17 @@ def stage_days():
 
 def scheduler_user():
     """The account the scheduler acts as: a registry admin that cannot log in."""
-    user, created = get_user_model().objects.get_or_create(
-        username=SCHEDULER_USERNAME,
-        defaults={"is_active": True, "first_name": "Holdfast", "last_name": "scheduler"},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        user.groups.add(Group.objects.get(name="Registry admins"))
+    # One transaction, so a process that loses the race to create the account (several
+    # schedulers start at once) never sees it without its group.
+    with transaction.atomic():
+        user, created = get_user_model().objects.get_or_create(
+            username=SCHEDULER_USERNAME,
+            defaults={"is_active": True, "first_name": "Holdfast", "last_name": "scheduler"},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name="Registry admins"))
     return user
 
 
@@ -154,6 +157,7 @@ def _require_owner_or_admin(project, actor, now):
             f"Only the owners of {project.name} can schedule or cancel its removal.",
             code="not_allowed",
         )
+    return role
 
 
 def start(*, project, message, actor, release=None, successor=None, now=None):
@@ -168,7 +172,22 @@ def start(*, project, message, actor, release=None, successor=None, now=None):
     reason = f"Deprecated; removal scheduled: {message.strip()}"
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        _require_owner_or_admin(project, actor, now)
+        role = _require_owner_or_admin(project, actor, now)
+        if project.is_removed:
+            raise RegistryError(f"{project.name} has been removed.", code="removed")
+        if project.status == ProjectStatus.QUARANTINED and role != ActorRole.ADMIN:
+            raise RegistryError(
+                f"{project.name} is quarantined; its owners cannot act on it until the registry "
+                "admins lift the quarantine.",
+                code="quarantined",
+            )
+        if release is not None:
+            release = Release.objects.get(pk=release.pk, project=project)
+            if release.is_removed:
+                raise RegistryError(
+                    f"{release} has been removed; a registry admin can restore it.",
+                    code="removed",
+                )
         if project.pending_removal_at is not None:
             raise RegistryError(f"{project.name} is already pending removal.", code="pending")
         open_cases = StagedRemoval.objects.open().filter(project=project)
@@ -189,10 +208,9 @@ def start(*, project, message, actor, release=None, successor=None, now=None):
                 reason=reason,
                 now=now,
             )
-        else:
-            release = Release.objects.get(pk=release.pk, project=project)
-            if not release.yanked:
-                registry.yank_release(release=release, actor=actor, reason=message.strip(), now=now)
+        elif not release.yanked:
+            # Yanked at the case's start: that is how `cancel` tells this yank from the owner's.
+            registry.yank_release(release=release, actor=actor, reason=message.strip(), now=now)
         case = StagedRemoval(
             project=project,
             release=release,
@@ -228,8 +246,8 @@ def start(*, project, message, actor, release=None, successor=None, now=None):
 
 def _lock(case):
     return (
-        StagedRemoval.objects.select_for_update()
-        .select_related("project", "release")
+        StagedRemoval.objects.select_for_update(of=("self",))
+        .select_related("project", "release__project")
         .get(pk=case.pk)
     )
 
@@ -253,9 +271,22 @@ def cancel(case, *, actor, reason, now=None):
             registry.undeprecate_project(project=case.project, actor=actor, reason=reason, now=now)
         elif case.release is not None:
             release = Release.objects.get(pk=case.release_id)
-            if release.yanked:
+            # Undo only the case's own yank: one the owner made before (or after) stays.
+            if release.yanked and release.yanked_at == case.created_at:
                 registry.unyank_release(release=release, actor=actor, reason=reason, now=now)
         _close(case, StagedState.CANCELLED, actor=actor, reason=reason, now=now)
+        _queue(
+            _owners_messages(
+                [case],
+                lambda case: f"[Holdfast] the removal of {case.target} is cancelled",
+                lambda case: (
+                    f"The staged removal of {case.target} was cancelled by {actor}: {reason}\n\n"
+                    "It is served from the index as before."
+                    + ("" if case.release_id else " It is no longer marked deprecated.")
+                    + "\n"
+                ),
+            )
+        )
     return case
 
 
@@ -285,6 +316,27 @@ def approve(case, *, actor, reason, now=None):
                 "awaits review.",
                 code="stale",
             )
+        # Open cases of the project's releases go with the project: their releases are part of
+        # the same removal, and a case left open would wait forever for a release that is gone.
+        cases = [case]
+        if case.release is None:
+            cases += list(
+                StagedRemoval.objects.open()
+                .filter(project=case.project, release__isnull=False)
+                .select_for_update(of=("self",))
+                .select_related("project", "release__project")
+                .order_by("pk")
+            )
+        # The pending marks go first: a restore brings back what was live, and the case that
+        # hid it from /simple/ is closed, so nothing would ever clear them again.
+        for closing in cases:
+            registry.clear_pending_removal(
+                project=closing.project,
+                release=closing.release,
+                actor=actor,
+                reason=reason,
+                now=now,
+            )
         if case.release is None:
             event = registry.remove_project(
                 project=case.project,
@@ -301,8 +353,9 @@ def approve(case, *, actor, reason, now=None):
                 category=RemovalCategory.STAGED_REMOVAL,
                 now=now,
             )
-        _close(case, StagedState.REMOVED, actor=actor, reason=reason, now=now)
-        record(case, actor=actor, reason=reason).removal_events.add(event)
+        for closing in cases:
+            _close(closing, StagedState.REMOVED, actor=actor, reason=reason, now=now)
+            record(closing, actor=actor, reason=reason).removal_events.add(event)
         _queue(
             _owners_messages(
                 [case],
@@ -355,6 +408,17 @@ def extend(case, *, actor, reason, days, now=None):
         else:
             case.next_step_at = max(case.next_step_at, now) + timedelta(days=days)
         record(case, actor=actor, reason=reason).save(update_fields=["state", "next_step_at"])
+        stage = "deprecated" if case.state == StagedState.DEPRECATED else "pending removal"
+        _queue(
+            _owners_messages(
+                [case],
+                lambda case: f"[Holdfast] the removal of {case.target} is postponed",
+                lambda case: (
+                    f"The registry admins gave {case.target} more time: {reason}\n\nIt stays "
+                    f"{stage} until {case.next_step_at:%Y-%m-%d}. You can still cancel.\n"
+                ),
+            )
+        )
     return case
 
 
@@ -372,14 +436,18 @@ class BatchReport:
 
 def advance_batch(*, now, actor, size=500, dry_run=False):
     """Move up to `size` due cases one stage on, in one transaction and a fixed number of
-    queries. Rows locked by another process are skipped (they are that process's batch)."""
+    queries: deprecated ones first, each stage oldest first. Rows locked by another process are
+    skipped (they are that process's batch)."""
     report = BatchReport()
     with transaction.atomic():
         cases = list(
             StagedRemoval.objects.due(now)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("project", "release")
-            .order_by("next_step_at", "pk")[:size]
+            # A release's name includes its project's: without the join, one query per case.
+            .select_related("project", "release__project")
+            # The order of the (state, next_step_at) index, so the database reads just `size`
+            # rows; ordering by next_step_at alone would sort every due case for each batch.
+            .order_by("state", "next_step_at")[:size]
         )
         if not cases:
             return report
@@ -468,18 +536,25 @@ def _to_review(cases, *, actor, now):
     )
 
 
+def reminders_due(now):
+    """Deprecated cases whose pending removal is a week or less away (but not yet due: those
+    the scheduler moves on instead) and whose dependents have not been reminded."""
+    return StagedRemoval.objects.filter(
+        state=StagedState.DEPRECATED,
+        dependents_warned_at__isnull=True,
+        next_step_at__gt=now,
+        next_step_at__lte=now + REMINDER_BEFORE,
+    )
+
+
 def remind_dependents(*, now, actor, size=500):
     """A week before pending removal, remind the owners of dependent projects (once)."""
     with transaction.atomic():
         cases = list(
-            StagedRemoval.objects.filter(
-                state=StagedState.DEPRECATED,
-                dependents_warned_at__isnull=True,
-                next_step_at__lte=now + REMINDER_BEFORE,
-            )
+            reminders_due(now)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("project", "release")
-            .order_by("next_step_at", "pk")[:size]
+            .select_related("project", "release__project")
+            .order_by("state", "next_step_at")[:size]
         )
         if not cases:
             return []

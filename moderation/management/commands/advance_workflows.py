@@ -1,12 +1,14 @@
 """Move every moderation case whose time has come. Run it from cron or a systemd timer.
 
 Guarantees:
-- Idempotent: a case moves only when it is due, and moving it makes it no longer due, so a
-  second run right after the first changes nothing.
+- Idempotent: a case moves only when it is due, and moving it makes it no longer due (a case
+  moves at most one stage per run; dependents are reminded once), so a second run right after
+  the first changes nothing.
 - Safe in several processes at once: each batch is taken with SELECT ... FOR UPDATE SKIP
   LOCKED (PostgreSQL), so two processes never move the same case; SQLite serialises writers.
 - Each batch is one transaction, in a fixed number of queries whatever its size.
-- `--dry-run` reports what is due and changes nothing.
+- `--dry-run` reports everything that is due (however many batches it would take) and changes
+  nothing; it reads without locking, so it never holds up a real run.
 
 What it does, in order: staged removals (deprecated -> pending removal -> awaiting review),
 the reminder to dependents' owners a week before pending removal, legal takedowns whose
@@ -14,16 +16,21 @@ counter-notice waiting period is over (reinstated unless a court action was repo
 name reservations whose period is over (their expiry recorded).
 """
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from moderation import services, staged
-from moderation.models import LegalTakedown
+from moderation.models import LegalTakedown, StagedRemoval, StagedState
 from moderation.workflow import TakedownState
 from registry import services as registry
 from registry.models import NameReservation
 from registry.services import RegistryError
+
+MOVES = {
+    StagedState.DEPRECATED: "deprecated -> pending removal",
+    StagedState.PENDING_REMOVAL: "pending removal -> awaiting review",
+}
 
 
 class Command(BaseCommand):
@@ -36,32 +43,70 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, batch_size=500, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         now = timezone.now()
         actor = staged.scheduler_user()
         moved = self.advance_staged(now=now, actor=actor, size=batch_size, dry_run=dry_run)
-        reminded = 0 if dry_run else len(staged.remind_dependents(now=now, actor=actor))
+        reminded = self.remind_dependents(now=now, actor=actor, size=batch_size, dry_run=dry_run)
         reinstated = self.finish_counter_notices(now=now, actor=actor, dry_run=dry_run)
         lapsed = self.record_lapsed(now=now, actor=actor, dry_run=dry_run)
-        prefix = "Would move" if dry_run else "Moved"
-        self.stdout.write(
-            f"{prefix} {moved['pending']} staged removal(s) to pending removal and "
-            f"{moved['review']} to review; reminded dependents of {reminded}; "
-            f"reinstated {reinstated} takedown(s); recorded {lapsed} expired reservation(s)."
-        )
+        if dry_run:
+            self.stdout.write(
+                f"Would move {moved['pending']} staged removal(s) to pending removal and "
+                f"{moved['review']} to review; remind dependents of {reminded}; "
+                f"reinstate {reinstated} takedown(s); record {lapsed} expired reservation(s)."
+            )
+        else:
+            self.stdout.write(
+                f"Moved {moved['pending']} staged removal(s) to pending removal and "
+                f"{moved['review']} to review; reminded dependents of {reminded}; "
+                f"reinstated {reinstated} takedown(s); recorded {lapsed} expired reservation(s)."
+            )
 
     def advance_staged(self, *, now, actor, size, dry_run):
         totals = {"pending": 0, "review": 0}
-        while True:
-            report = staged.advance_batch(now=now, actor=actor, size=size, dry_run=dry_run)
+        if dry_run:
+            # Every due case, not one batch: a dry run moves nothing, so batches would repeat.
+            due = (
+                StagedRemoval.objects.due(now)
+                .select_related("project", "release__project")
+                .order_by("state", "next_step_at")
+            )
+            for case in due.iterator(chunk_size=2000):
+                self.report_move(case, case.state)
+                totals["pending" if case.state == StagedState.DEPRECATED else "review"] += 1
+            return totals
+        while report := staged.advance_batch(now=now, actor=actor, size=size):
             for case in report.to_pending:
-                self.stdout.write(f"  {case.target}: deprecated -> pending removal")
+                self.report_move(case, StagedState.DEPRECATED)
             for case in report.to_review:
-                self.stdout.write(f"  {case.target}: pending removal -> awaiting review")
+                self.report_move(case, StagedState.PENDING_REMOVAL)
             totals["pending"] += len(report.to_pending)
             totals["review"] += len(report.to_review)
-            # A dry run sees the same due cases again; one pass is the whole report.
-            if not report or dry_run:
-                return totals
+        return totals
+
+    def report_move(self, case, state):
+        self.stdout.write(f"  {case.target}: {MOVES[state]}")
+
+    def remind_dependents(self, *, now, actor, size, dry_run):
+        if dry_run:
+            due = (
+                staged.reminders_due(now)
+                .select_related("project", "release__project")
+                .order_by("state", "next_step_at")
+            )
+            count = 0
+            for case in due.iterator(chunk_size=2000):
+                self.stdout.write(f"  {case.target}: dependents would be reminded")
+                count += 1
+            return count
+        total = 0
+        while cases := staged.remind_dependents(now=now, actor=actor, size=size):
+            for case in cases:
+                self.stdout.write(f"  {case.target}: dependents reminded")
+            total += len(cases)
+        return total
 
     def finish_counter_notices(self, *, now, actor, dry_run):
         due = LegalTakedown.objects.filter(

@@ -25,7 +25,8 @@ run: $(STAMP)
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
-## test: the whole test suite (SQLite, or the database in DATABASE_URL)
+## test: the whole test suite (SQLite, or the database in DATABASE_URL), on two workers
+PYTEST_ARGS ?= -n 2
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -33,6 +34,7 @@ test: $(STAMP)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/holdfast
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/bench_simple_page.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/bench_advance_workflows.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -71,10 +71,6 @@ class Case(models.Model):
     project = models.ForeignKey(
         Project, verbose_name="project", on_delete=models.PROTECT, related_name="+"
     )
-    releases = models.ManyToManyField(
-        Release, verbose_name="releases", blank=True, related_name="+"
-    )
-    files = models.ManyToManyField(File, verbose_name="files", blank=True, related_name="+")
     requester_name = models.CharField("requester's name", max_length=200, blank=True)
     requester_email = models.EmailField("requester's email", blank=True)
     requester = models.ForeignKey(
@@ -91,14 +87,6 @@ class Case(models.Model):
     recommendation = models.TextField(
         "support staff's recommendation", blank=True, help_text="For the admin who decides."
     )
-    removal_events = models.ManyToManyField(
-        RemovalEvent,
-        verbose_name="removal events",
-        blank=True,
-        related_name="+",
-        help_text="The registry removals that executed this request.",
-    )
-
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -114,6 +102,132 @@ class Case(models.Model):
     @property
     def reference(self):
         return f"{self.kind.value[0].upper()}-{self.pk}"
+
+
+# Links from requests to registry rows: evidence, so both sides are PROTECTed (Django's automatic
+# many-to-many tables would cascade).
+
+
+class Link(models.Model):
+    history = tracked_history(inherit=True)
+
+    class Meta:
+        abstract = True
+        default_permissions = ()
+
+
+def _link_constraint(name, *fields):
+    return [models.UniqueConstraint(fields=list(fields), name=name)]
+
+
+class TakedownRelease(Link):
+    case = models.ForeignKey("LegalTakedown", on_delete=models.PROTECT, related_name="+")
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_takedownrelease_unique", "case", "release")
+
+    def __str__(self):
+        return f"{self.case} -> {self.release}"
+
+
+class TakedownFile(Link):
+    case = models.ForeignKey("LegalTakedown", on_delete=models.PROTECT, related_name="+")
+    file = models.ForeignKey(File, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_takedownfile_unique", "case", "file")
+
+    def __str__(self):
+        return f"{self.case} -> {self.file}"
+
+
+class TakedownRemovalEvent(Link):
+    case = models.ForeignKey("LegalTakedown", on_delete=models.PROTECT, related_name="+")
+    removal_event = models.ForeignKey(RemovalEvent, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_takedownremovalevent_unique", "case", "removal_event")
+
+    def __str__(self):
+        return f"{self.case} -> {self.removal_event}"
+
+
+class ExceptionRelease(Link):
+    case = models.ForeignKey("DeletionException", on_delete=models.PROTECT, related_name="+")
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_exceptionrelease_unique", "case", "release")
+
+    def __str__(self):
+        return f"{self.case} -> {self.release}"
+
+
+class ExceptionFile(Link):
+    case = models.ForeignKey("DeletionException", on_delete=models.PROTECT, related_name="+")
+    file = models.ForeignKey(File, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_exceptionfile_unique", "case", "file")
+
+    def __str__(self):
+        return f"{self.case} -> {self.file}"
+
+
+class ExceptionRemovalEvent(Link):
+    case = models.ForeignKey("DeletionException", on_delete=models.PROTECT, related_name="+")
+    removal_event = models.ForeignKey(RemovalEvent, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_exceptionremovalevent_unique", "case", "removal_event")
+
+    def __str__(self):
+        return f"{self.case} -> {self.removal_event}"
+
+
+class ReportRelease(Link):
+    case = models.ForeignKey("AbuseReport", on_delete=models.PROTECT, related_name="+")
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_reportrelease_unique", "case", "release")
+
+    def __str__(self):
+        return f"{self.case} -> {self.release}"
+
+
+class ReportFile(Link):
+    case = models.ForeignKey("AbuseReport", on_delete=models.PROTECT, related_name="+")
+    file = models.ForeignKey(File, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_reportfile_unique", "case", "file")
+
+    def __str__(self):
+        return f"{self.case} -> {self.file}"
+
+
+class ReportRemovalEvent(Link):
+    case = models.ForeignKey("AbuseReport", on_delete=models.PROTECT, related_name="+")
+    removal_event = models.ForeignKey(RemovalEvent, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_reportremovalevent_unique", "case", "removal_event")
+
+    def __str__(self):
+        return f"{self.case} -> {self.removal_event}"
+
+
+class StagedRemovalEvent(Link):
+    case = models.ForeignKey("StagedRemoval", on_delete=models.PROTECT, related_name="+")
+    removal_event = models.ForeignKey(RemovalEvent, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Link.Meta):
+        constraints = _link_constraint("mod_stagedremovalevent_unique", "case", "removal_event")
+
+    def __str__(self):
+        return f"{self.case} -> {self.removal_event}"
 
 
 def _case_meta_indexes(prefix):
@@ -167,7 +281,26 @@ class LegalTakedown(Case):
         "reinstate by", null=True, blank=True, help_text="14 business days after it."
     )
 
-    history = tracked_history(m2m_fields=["releases", "files", "removal_events"])
+    releases = models.ManyToManyField(
+        Release,
+        verbose_name="releases",
+        blank=True,
+        related_name="+",
+        through="moderation.TakedownRelease",
+    )
+    files = models.ManyToManyField(
+        File, verbose_name="files", blank=True, related_name="+", through="moderation.TakedownFile"
+    )
+    removal_events = models.ManyToManyField(
+        RemovalEvent,
+        verbose_name="removal events",
+        blank=True,
+        related_name="+",
+        through="moderation.TakedownRemovalEvent",
+        help_text="The registry removals that executed this request.",
+    )
+
+    history = tracked_history()
 
     class Meta:
         verbose_name = "legal takedown"
@@ -218,7 +351,26 @@ class DeletionException(Case):
         help_text="Dependents and downloads at the time of the request.",
     )
 
-    history = tracked_history(m2m_fields=["releases", "files", "removal_events"])
+    releases = models.ManyToManyField(
+        Release,
+        verbose_name="releases",
+        blank=True,
+        related_name="+",
+        through="moderation.ExceptionRelease",
+    )
+    files = models.ManyToManyField(
+        File, verbose_name="files", blank=True, related_name="+", through="moderation.ExceptionFile"
+    )
+    removal_events = models.ManyToManyField(
+        RemovalEvent,
+        verbose_name="removal events",
+        blank=True,
+        related_name="+",
+        through="moderation.ExceptionRemovalEvent",
+        help_text="The registry removals that executed this request.",
+    )
+
+    history = tracked_history()
 
     class Meta:
         verbose_name = "deletion exception"
@@ -258,7 +410,26 @@ class AbuseReport(Case):
     details = models.TextField("what is wrong")
     evidence = models.TextField("evidence", blank=True, help_text="Links, hashes, analysis.")
 
-    history = tracked_history(m2m_fields=["releases", "files", "removal_events"])
+    releases = models.ManyToManyField(
+        Release,
+        verbose_name="releases",
+        blank=True,
+        related_name="+",
+        through="moderation.ReportRelease",
+    )
+    files = models.ManyToManyField(
+        File, verbose_name="files", blank=True, related_name="+", through="moderation.ReportFile"
+    )
+    removal_events = models.ManyToManyField(
+        RemovalEvent,
+        verbose_name="removal events",
+        blank=True,
+        related_name="+",
+        through="moderation.ReportRemovalEvent",
+        help_text="The registry removals that executed this request.",
+    )
+
+    history = tracked_history()
 
     class Meta:
         verbose_name = "abuse report"
@@ -428,11 +599,15 @@ class StagedRemoval(models.Model):
     )
     closed_at = models.DateTimeField("closed at", null=True, blank=True)
     removal_events = models.ManyToManyField(
-        RemovalEvent, verbose_name="removal events", blank=True, related_name="+"
+        RemovalEvent,
+        verbose_name="removal events",
+        blank=True,
+        related_name="+",
+        through="moderation.StagedRemovalEvent",
     )
 
     objects = StagedRemovalQuerySet.as_manager()
-    history = tracked_history(m2m_fields=["removal_events"])
+    history = tracked_history()
 
     class Meta:
         verbose_name = "staged removal"

@@ -16,6 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
 from django.db import connection, transaction
+from django.db.models import ProtectedError
 from django.forms.models import model_to_dict
 
 from moderation import services
@@ -1557,3 +1558,13 @@ def test_closed_requests_are_not_triaged_but_take_notes(project, support_user):
         with pytest.raises(RegistryError, match="is closed"):
             attempt()
     assert services.add_note(case, body="Counsel agreed.", actor=support_user).pk
+
+
+def test_the_links_to_affected_objects_protect_them(project, release_1, support_user):
+    case, _key = submit(project, releases=[release_1], files=[release_1.files.first()])
+
+    with pytest.raises(ProtectedError):
+        release_1.files.first().delete()
+    with pytest.raises(ProtectedError):
+        release_1.delete()
+    assert list(case.releases.all()) == [release_1]

@@ -311,7 +311,6 @@ def test_a_project_goes_through_every_stage_is_removed_and_restored(
             "Pending period over: awaiting an admin's review",
         ),
         (StagedState.REMOVED, "registry-admin", "Unused for years"),
-        (StagedState.REMOVED, "registry-admin", "Unused for years"),  # the event linked
     ]
 
 
@@ -392,7 +391,6 @@ def test_a_release_is_yanked_then_pending_extended_then_removed_and_restored(
         StagedState.PENDING_REMOVAL,  # extended
         StagedState.AWAITING_REVIEW,
         StagedState.REMOVED,
-        StagedState.REMOVED,  # the event linked
     ]
 
 

@@ -5,108 +5,14 @@ Each test starts from an empty registry on pytest-django's live server, uploads 
 and the admin do), and asks pip what it can install.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from registry import services, tokens
+from registry import services
 from registry.distributions import build_sdist, build_wheel
 from registry.models import Project, Release
-from tests.factories import UserFactory
+from tests.e2e.clients import assert_ok
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-CLIENT_ENV = {
-    **os.environ,
-    # Keep the machine's pip configuration (mirrors, caps) and keyrings out of the picture.
-    "PIP_CONFIG_FILE": os.devnull,
-    "PIP_NO_INPUT": "1",
-    "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-}
-
-
-def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        capture_output=True,
-        text=True,
-        env=CLIENT_ENV,
-        timeout=180,
-        check=False,
-    )
-
-
-@pytest.fixture
-def maintainer():
-    return UserFactory(username="maintainer")
-
-
-@pytest.fixture
-def upload(live_server, maintainer, tmp_path):
-    """Write the built distributions to disk and upload them with twine."""
-    _token, secret = tokens.create_token(user=maintainer, description="e2e")
-
-    def upload(*built):
-        paths = []
-        for distribution in built:
-            path = tmp_path / "dist" / distribution.filename
-            path.parent.mkdir(exist_ok=True)
-            path.write_bytes(distribution.content)
-            paths.append(str(path))
-        return run(
-            "twine",
-            "upload",
-            "--repository-url",
-            f"{live_server.url}/legacy/",
-            "-u",
-            "__token__",
-            "-p",
-            secret,
-            "--non-interactive",
-            "--disable-progress-bar",
-            *paths,
-        )
-
-    return upload
-
-
-@pytest.fixture
-def install(live_server, tmp_path):
-    """pip-install a requirement into a fresh target folder; return (result, versions)."""
-    counter = iter(range(1000))
-
-    def install(requirement, *, pending=False):
-        target = tmp_path / f"site-{next(counter)}"
-        index = ["--index-url", f"{live_server.url}/simple/"]
-        if pending:
-            index += ["--extra-index-url", f"{live_server.url}/pending/simple/"]
-        result = run(
-            "pip",
-            "install",
-            "--no-cache-dir",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--only-binary",
-            ":all:",
-            "--target",
-            str(target),
-            *index,
-            requirement,
-        )
-        versions = sorted(
-            path.name.removesuffix(".dist-info").rsplit("-", 1)[1]
-            for path in Path(target).glob("*.dist-info")
-        )
-        return result, versions
-
-    return install
-
-
-def assert_ok(result):
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_twine_uploads_a_wheel_and_an_sdist_and_pip_installs_the_newest(upload, install):

@@ -16,8 +16,7 @@ from moderation.models import StagedState
 from registry import services
 from registry.distributions import build_wheel
 from registry.models import Project
-from tests.e2e.test_clients import assert_ok, install, upload  # noqa: F401 (fixtures)
-from tests.factories import UserFactory
+from tests.e2e.clients import assert_ok
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -29,12 +28,6 @@ DAYS = timedelta(days=30)
 def stage_lengths(settings):
     settings.HOLDFAST_STAGED_DEPRECATED_DAYS = DAYS.days
     settings.HOLDFAST_STAGED_PENDING_DAYS = DAYS.days
-
-
-@pytest.fixture
-def maintainer():
-    """The uploader (the `upload` fixture's token belongs to it), hence the project's owner."""
-    return UserFactory(username="maintainer")
 
 
 def refused(result_and_versions):
@@ -50,8 +43,8 @@ def installs(result_and_versions):
 
 
 def test_pip_follows_a_project_through_every_stage_of_its_removal(
-    upload,  # noqa: F811
-    install,  # noqa: F811
+    upload,
+    install,
     maintainer,
     registry_admin,
 ):
@@ -92,8 +85,8 @@ def test_pip_follows_a_project_through_every_stage_of_its_removal(
 
 
 def test_pip_skips_a_release_pending_removal_unless_it_opts_in(
-    upload,  # noqa: F811
-    install,  # noqa: F811
+    upload,
+    install,
     maintainer,
 ):
     assert_ok(upload(build_wheel("twopad", "1.0"), build_wheel("twopad", "2.0")))

@@ -92,6 +92,8 @@ class ProjectStatus(models.TextChoices):
 class ProjectQuerySet(RemovableQuerySet):
     def by_name(self, name):
         """Match a project by any spelling of its name (`Foo_Bar` finds `foo-bar`)."""
+        if not name or "\x00" in name:  # PostgreSQL refuses NUL in a text parameter
+            return self.none()
         return self.filter(normalized_name=normalize_project_name(name))
 
     def listed(self, index="main"):
@@ -286,7 +288,14 @@ class Role(models.Model):
 
 
 class ReleaseQuerySet(RemovableQuerySet):
-    pass
+    def by_version(self, version):
+        """Match a release by any spelling of its version (`1.0.0` finds `1.0`, `1.0-RC1`
+        finds `1.0rc1`); a string that is not a PEP 440 version matches nothing."""
+        try:
+            canonical = canonical_version(parse_version(version))
+        except ValidationError:
+            return self.none()
+        return self.filter(canonical_version=canonical)
 
 
 class Release(Removable):

@@ -13,13 +13,10 @@ from django.core.exceptions import ValidationError
 from registry.models import File, Project, Release
 from registry.validators import (
     PROJECT_NAME_MAX_LENGTH,
-    canonical_version,
-    parse_version,
     validate_project_name,
 )
 
-from .models import AbuseCategory, ExceptionCategory, TakedownKind
-from .services import DMCA_ELEMENTS, missing_dmca_elements
+from .models import AbuseCategory, ExceptionCategory, LegalTakedown, TakedownKind
 
 NAME_MAX = 200
 PHONE_MAX = 50
@@ -87,24 +84,15 @@ def find_project(name):
 
 def find_releases(project, versions):
     """Return (live releases of `project` with these versions, versions it does not have)."""
-    canonical = {}
+    releases, unknown = [], []
+    live = Release.objects.live().filter(project=project)
     for version in versions:
-        try:
-            canonical[version] = canonical_version(parse_version(version))
-        except ValidationError:
-            canonical[version] = None
-    found = {
-        release.canonical_version: release
-        for release in Release.objects.live().filter(
-            project=project, canonical_version__in={c for c in canonical.values() if c}
-        )
-    }
-    releases = []
-    for version in versions:
-        release = found.get(canonical[version])
-        if release is not None and release not in releases:
+        release = live.by_version(version).first()
+        if release is None:
+            unknown.append(version)
+        elif release not in releases:
             releases.append(release)
-    return releases, [version for version in versions if canonical[version] not in found]
+    return releases, unknown
 
 
 def find_files(project, filenames):
@@ -219,21 +207,6 @@ def filenames_field():
 
 # Legal takedown notices ---------------------------------------------------------------------------
 
-NOTICE_FIELDS = (
-    "requester_name",
-    "requester_email",
-    "organisation",
-    "postal_address",
-    "phone",
-    "signature",
-    "work_description",
-    "material_location",
-    "legal_basis",
-    "details",
-    "good_faith",
-    "accurate_under_perjury",
-)
-
 
 class TakedownForm(TargetsMixin, PublicForm):
     """What every legal notice asks; each kind's form below adds and requires what it needs."""
@@ -303,7 +276,7 @@ class TakedownForm(TargetsMixin, PublicForm):
 
     def notice_data(self):
         """Return the notice's fields as `services.submit_takedown` takes them."""
-        data = {name: self.cleaned_data.get(name, "") for name in NOTICE_FIELDS}
+        data = {name: self.cleaned_data.get(name, "") for name in LegalTakedown.NOTICE_FIELDS}
         if not data["material_location"]:
             data["material_location"] = self.named_material()
         return data
@@ -363,28 +336,20 @@ class CopyrightForm(TakedownForm):
             "Typing your full legal name here signs the notice.",
         ),
     }
-    # Which fields show the error of each § 512(c)(3) element when it is missing.
-    ELEMENT_FIELDS = {
-        "signature": ["signature"],
-        "work_description": ["work_description"],
-        "material_location": ["material_location"],
-        "contact": ["postal_address", "phone", "requester_email"],
-        "good_faith": ["good_faith"],
-        "accurate_under_perjury": ["accurate_under_perjury"],
-    }
 
     def clean(self):
         cleaned = super().clean()
         data = dict(cleaned)
         if self.has_error("requester_email") and not self.has_error("requester_email", "required"):
             data["requester_email"] = "given, but invalid (its own error says so)"
-        missing = set(missing_dmca_elements(data))
+        missing = set(LegalTakedown.missing_elements(data))
         labels = []
-        for element, label in DMCA_ELEMENTS:
+        # Each missing element's error shows on the fields that carry it.
+        for _element, label, fields in LegalTakedown.DMCA_ELEMENTS:
             if label not in missing:
                 continue
             labels.append(label)
-            for name in self.ELEMENT_FIELDS[element]:
+            for name in fields:
                 if not cleaned.get(name) and not self.has_error(name):
                     self.add_error(name, f"Missing element of a copyright notice: {label}.")
         if labels:

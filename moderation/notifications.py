@@ -1,18 +1,24 @@
-"""Emails about moderation requests, sent once the transaction that caused them commits.
+"""Every email about a moderation case, sent once the transaction that caused it commits.
 
-Who hears what: the requester at each change of their request (with the private link), the
-project's owners when a takedown is accepted, when content is disabled and when it comes back
-(and when an abuse report quarantines or removes their project), the assignee when assigned.
+Who hears what:
+- requests: the requester at each change of their request (with the private link); the
+  project's owners when a takedown is accepted, when content is disabled and when it comes back
+  (and when an abuse report quarantines or removes their project, or an exception is decided);
+  the assignee when assigned and when the requester answers;
+- staged removals: the project's owners at every step; the owners of dependent projects when it
+  starts and a week before it stops being served; the registry admins when it awaits review.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
-from registry.models import RoleName
+from registry.facts import dependents_by_name
+from registry.models import Role, RoleName
 
-from .workflow import Kind
+from .workflow import Kind, StagedState
 
 OWNER_TRANSITIONS = {
     Kind.TAKEDOWN: {"accept", "notify_owner", "disable_content", "reinstate"},
@@ -32,20 +38,38 @@ def follow_url(key):
         return ""
 
 
+def owner_emails_by_project(project_ids):
+    """Return {project id: {its owners' email addresses}} in one query."""
+    emails = {}
+    for project_id, email in (
+        Role.objects.active()
+        .filter(project_id__in=project_ids, role=RoleName.OWNER)
+        .exclude(user__email="")
+        .values_list("project_id", "user__email")
+    ):
+        emails.setdefault(project_id, set()).add(email)
+    return emails
+
+
 def owner_emails(project):
-    return sorted(
-        {
-            role.user.email
-            for role in project.roles.active().filter(role=RoleName.OWNER).select_related("user")
-            if role.user.email
-        }
-    )
+    return sorted(owner_emails_by_project([project.pk]).get(project.pk, ()))
+
+
+def admin_emails():
+    return {
+        email
+        for email in get_user_model()
+        .objects.filter(is_active=True, groups__name="Registry admins")
+        .exclude(email="")
+        .values_list("email", flat=True)
+    }
 
 
 def _send(messages):
-    # A request filed without an email address (or an account without one) gets no email.
+    """Queue (subject, body, recipients) messages for after the commit; a message to nobody
+    (a request filed without an email address, an account without one) is dropped."""
     messages = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, [address for address in recipients if address])
+        (subject, body, settings.DEFAULT_FROM_EMAIL, sorted({a for a in recipients if a}))
         for subject, body, recipients in messages
     ]
     messages = [message for message in messages if message[3]]
@@ -67,7 +91,10 @@ def on_submitted(case, key):
     _send([(_subject(case, "request received"), body, [case.requester_email])])
 
 
-def on_transition(case, transition, *, previous, reason):
+def on_transition(case, transition, *, previous, reason, actor=None):
+    if case.kind == Kind.STAGED:
+        on_staged_transition([case], transition, reason=reason, actor=actor)
+        return
     state = case.get_state_display().lower()
     body = f"Your request about {case.project.name} ({case.reference}) is now {state}.\n"
     if transition.message_required:
@@ -148,3 +175,140 @@ def on_requester_reply(case, message):
                 )
             ]
         )
+
+
+# Staged removals ---------------------------------------------------------------------------------
+
+
+def _to_owners(cases, subject, body):
+    """Messages to each case's project owners; `subject` and `body` are functions of a case."""
+    emails = owner_emails_by_project({case.project_id for case in cases})
+    return [(subject(case), body(case), emails.get(case.project_id, set())) for case in cases]
+
+
+def _to_dependents(cases, subject, body):
+    """Messages to the owners of the projects that depend on each case's project."""
+    dependents = dependents_by_name({case.project.normalized_name for case in cases})
+    emails = owner_emails_by_project(set().union(*dependents.values()) if dependents else set())
+    messages = []
+    for case in cases:
+        recipients = set()
+        for project_id in dependents.get(case.project.normalized_name, ()):
+            if project_id != case.project_id:
+                recipients |= emails.get(project_id, set())
+        messages.append((subject(case), body(case), recipients))
+    return messages
+
+
+def on_staged_started(case):
+    _send(
+        _to_owners(
+            [case],
+            lambda case: f"[Holdfast] {case.target} is deprecated; removal is scheduled",
+            lambda case: (
+                f"{case.target} is deprecated: {case.message}\n\nIt will be hidden from the "
+                f"index (installable only by opting in) on {case.next_step_at:%Y-%m-%d}, then "
+                f"removed after an admin's review. You can cancel until it is removed.\n"
+            ),
+        )
+        + _to_dependents(
+            [case],
+            lambda case: f"[Holdfast] a dependency of yours is deprecated: {case.project.name}",
+            lambda case: (
+                f"Your project depends on {case.project.name}, which its owners have "
+                f"deprecated and scheduled for removal: {case.message}\n\nIt stops being "
+                f"served by default on {case.next_step_at:%Y-%m-%d}. Plan a replacement.\n"
+            ),
+        )
+    )
+
+
+def _stage(case):
+    return "deprecated" if case.state == StagedState.DEPRECATED else "pending removal"
+
+
+# What the owners are told after each staged-removal transition: (subject, body), functions of
+# (case, reason, actor). A test holds it to the transition table.
+STAGED_OWNER_MAIL = {
+    "to_pending": (
+        lambda case, reason, actor: f"[Holdfast] {case.target} is now pending removal",
+        lambda case, reason, actor: (
+            f"{case.target} is no longer served by default; installers get it only from the "
+            f"opt-in index /pending/simple/. An admin reviews its removal after "
+            f"{case.next_step_at:%Y-%m-%d}. You can still cancel.\n"
+        ),
+    ),
+    "to_review": (
+        lambda case, reason, actor: f"[Holdfast] {case.target} awaits the admins' review",
+        lambda case, reason, actor: (
+            f"The pending period of {case.target} is over; the registry admins will now "
+            f"review its removal. You can still cancel.\n"
+        ),
+    ),
+    "approve": (
+        lambda case, reason, actor: f"[Holdfast] {case.target} was removed",
+        lambda case, reason, actor: (
+            f"The staged removal of {case.target} is complete. An admin can restore it if needed.\n"
+        ),
+    ),
+    "keep": (
+        lambda case, reason, actor: f"[Holdfast] {case.target} is kept",
+        lambda case, reason, actor: (
+            f"The registry admins decided to keep {case.target}: " + reason + "\n"
+        ),
+    ),
+    "extend": (
+        lambda case, reason, actor: f"[Holdfast] the removal of {case.target} is postponed",
+        lambda case, reason, actor: (
+            f"The registry admins gave {case.target} more time: {reason}\n\nIt stays "
+            f"{_stage(case)} until {case.next_step_at:%Y-%m-%d}. You can still cancel.\n"
+        ),
+    ),
+    "cancel": (
+        lambda case, reason, actor: f"[Holdfast] the removal of {case.target} is cancelled",
+        lambda case, reason, actor: (
+            f"The staged removal of {case.target} was cancelled by {actor}: {reason}\n\n"
+            "It is served from the index as before."
+            + ("" if case.release_id else " It is no longer marked deprecated.")
+            + "\n"
+        ),
+    ),
+}
+STAGED_OWNER_MAIL["send_back"] = STAGED_OWNER_MAIL["extend"]
+
+
+def on_staged_transition(cases, transition, *, reason, actor=None):
+    """Tell the owners what `transition` did to `cases` (and the admins what awaits them)."""
+    subject, body = STAGED_OWNER_MAIL[transition.name]
+    messages = []
+    if transition.target == StagedState.AWAITING_REVIEW:
+        admins = admin_emails()
+        messages = [
+            (
+                f"[Holdfast] staged removal awaits review: {case.target}",
+                f"The staged removal of {case.target} awaits your review (approve, keep or "
+                "extend) in the admin.\n",
+                admins,
+            )
+            for case in cases
+        ]
+    messages += _to_owners(
+        cases,
+        lambda case: subject(case, reason, actor),
+        lambda case: body(case, reason, actor),
+    )
+    _send(messages)
+
+
+def on_dependents_reminder(cases):
+    _send(
+        _to_dependents(
+            cases,
+            lambda case: f"[Holdfast] reminder: {case.project.name} stops being served in a week",
+            lambda case: (
+                f"Your project depends on {case.project.name}, which is deprecated: "
+                f"{case.message}\n\nFrom {case.next_step_at:%Y-%m-%d} installers get it only "
+                f"from the opt-in index /pending/simple/.\n"
+            ),
+        )
+    )

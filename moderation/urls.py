@@ -6,7 +6,7 @@ list of a person's requests lives under /account/ so that no project name is sha
 
 from django.urls import path
 
-from . import staged_views, views
+from . import views
 
 app_name = "moderation"
 
@@ -18,8 +18,8 @@ urlpatterns = [
     path("requests/<str:key>/reply/", views.follow_reply, name="follow-reply"),
     path("requests/<str:key>/<slug:transition>/", views.follow_act, name="follow-act"),
     path("manage/<str:name>/exception/", views.exception_new, name="exception-new"),
-    path("manage/<str:name>/schedule-removal/", staged_views.staged_new, name="staged-new"),
-    path("account/staged/<int:pk>/", staged_views.staged_case, name="staged-case"),
+    path("manage/<str:name>/schedule-removal/", views.staged_new, name="staged-new"),
+    path("account/staged/<int:pk>/", views.staged_case, name="staged-case"),
     path("account/requests/", views.my_requests, name="my-requests"),
     path("account/requests/<int:pk>/", views.my_request, name="my-request"),
     path("account/requests/<int:pk>/reply/", views.my_request_reply, name="my-request-reply"),

@@ -1,12 +1,15 @@
-"""The transition tables of the moderation queues: pure data and functions, no ORM, no clock.
+"""The moderation engine's tables: pure data and functions, no ORM, no clock.
 
-Each queue (legal takedowns, deletion exceptions, abuse reports) has states and named
-transitions. A transition says where it may start, where it ends, who may take it (support
-staff, registry admins, or the requester through their private link) and whether it executes
-something in the registry (only registry admins execute). Services look transitions up here;
-the admin renders the allowed ones as buttons.
+Every queue (legal takedowns, deletion exceptions, abuse reports and staged removals) has
+states and named transitions. A transition says where it may start, where it ends, who may take
+it, its guard (a pure check of the case and what was typed), and the name of its *effect*: the
+plan shown on the confirmation page and the executor that carries it out, both in
+`moderation.services.effects`. The admin, the requesters' and owners' pages, the services and
+the scheduler all read these tables, so they cannot disagree. Each state also has its texts: what
+the requester (or owner) is told, and what staff see.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -16,24 +19,49 @@ class Kind(StrEnum):
     TAKEDOWN = "takedown"
     EXCEPTION = "exception"
     ABUSE = "abuse"
+    STAGED = "staged"
+
+
+# The queues of requests filed by someone and triaged by staff (staged removal is the owners').
+REQUEST_KINDS = (Kind.TAKEDOWN, Kind.EXCEPTION, Kind.ABUSE)
 
 
 class Who(StrEnum):
     SUPPORT = "support"  # support staff and registry admins
     ADMIN = "admin"  # registry admins only: the transition executes something
     REQUESTER = "requester"  # the person who filed it, through their private link or page
+    OWNER = "owner"  # the project's owners (and registry admins)
+    SCHEDULER = "scheduler"  # advance_workflows, when the case is due
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a guard stops a transition: a code for programs, a message for people."""
+
+    code: str
+    message: str
 
 
 @dataclass(frozen=True)
 class Transition:
     name: str
     sources: frozenset
-    target: str
+    target: str | None  # None: the case stays in the state it is in
     who: Who
     label: str
     help: str
-    executes: bool = False
+    executes: bool = False  # it changes the registry
     message_required: bool = False  # the reason is sent to the requester
+    effect: str = ""  # its plan and executor in moderation.services.effects ("": state only)
+    guard: Callable | None = None  # (case, now, data) -> Refusal | None; pure
+
+    def target_from(self, state):
+        """Return the state a case in `state` ends in."""
+        return self.target if self.target is not None else state
+
+    def refusal(self, case, now, data):
+        """Return the guard's Refusal for this case now, or None."""
+        return self.guard(case, now, data) if self.guard is not None else None
 
 
 def _t(name, sources, target, who, label, help, **extra):
@@ -67,6 +95,59 @@ class AbuseState(StrEnum):
     QUARANTINED = "quarantined"
     REMOVED = "removed"
     CLEARED = "cleared"
+
+
+class StagedState(StrEnum):
+    DEPRECATED = "deprecated"
+    PENDING_REMOVAL = "pending_removal"
+    AWAITING_REVIEW = "awaiting_review"
+    REMOVED = "removed"
+    KEPT = "kept"
+    CANCELLED = "cancelled"
+
+
+STATES = {
+    Kind.TAKEDOWN: TakedownState,
+    Kind.EXCEPTION: ExceptionState,
+    Kind.ABUSE: AbuseState,
+    Kind.STAGED: StagedState,
+}
+
+
+def state_label(state):
+    """Return how a state is named on pages: `pending_removal` is "Pending removal"."""
+    return str(state).replace("_", " ").capitalize()
+
+
+def choices(kind):
+    """Return the model field choices of `kind`'s states."""
+    return [(state.value, state_label(state)) for state in STATES[Kind(kind)]]
+
+
+# Guards ------------------------------------------------------------------------------------------
+
+
+def _waiting_period_over(case, now, data):
+    if case.reinstate_after and now.date() < case.reinstate_after:
+        return Refusal(
+            "waiting_period",
+            f"The counter-notice waiting period runs until {case.reinstate_after:%Y-%m-%d} "
+            "(10 business days, 17 U.S.C. § 512(g)); reinstate on or after that day, unless "
+            "the claimant reports a court action.",
+        )
+    return None
+
+
+def _counter_notice_given(case, now, data):
+    if not (data.get("counter_notice") or "").strip():
+        return Refusal("counter_notice", "Paste the counter-notice you received.")
+    return None
+
+
+def _at_least_a_day(case, now, data):
+    if (data.get("days") or 0) < 1:
+        return Refusal("days", "Extend by at least one day.")
+    return None
 
 
 T, E, A = TakedownState, ExceptionState, AbuseState
@@ -114,6 +195,7 @@ TRANSITIONS = {
             "Disable the content",
             "Remove the named project, releases or files from the index (restorable).",
             executes=True,
+            effect="remove_named",
         ),
         _t(
             "receive_counter_notice",
@@ -123,6 +205,8 @@ TRANSITIONS = {
             "Record a counter-notice",
             "The owner disputes the claim. The content comes back after 10 business days "
             "unless the claimant reports a court action within 14.",
+            effect="record_counter_notice",
+            guard=_counter_notice_given,
         ),
         _t(
             "report_court_action",
@@ -140,6 +224,8 @@ TRANSITIONS = {
             "Reinstate the content",
             "Restore what was disabled (after the counter-notice waiting period).",
             executes=True,
+            effect="restore_removals",
+            guard=_waiting_period_over,
         ),
         _t(
             "uphold",
@@ -184,6 +270,7 @@ TRANSITIONS = {
             "Approve and remove",
             "Remove what the maintainer asked for, as an approved exception (restorable).",
             executes=True,
+            effect="remove_named",
         ),
         _t(
             "reject",
@@ -220,6 +307,7 @@ TRANSITIONS = {
             "Quarantine the project",
             "Installers see the project with no files; owners cannot act on it.",
             executes=True,
+            effect="quarantine",
         ),
         _t(
             "remove",
@@ -229,6 +317,7 @@ TRANSITIONS = {
             "Remove the project",
             "Remove the project from the index (restorable; its name stays reserved).",
             executes=True,
+            effect="remove_project",
         ),
         _t(
             "clear",
@@ -246,9 +335,90 @@ TRANSITIONS = {
             "Lift the quarantine and clear",
             "The project was not harmful: it becomes active again.",
             executes=True,
+            effect="lift_quarantine",
         ),
     ],
 }
+
+S = StagedState
+STAGED_OPEN = {S.DEPRECATED, S.PENDING_REMOVAL, S.AWAITING_REVIEW}
+
+TRANSITIONS[Kind.STAGED] = [
+    _t(
+        "to_pending",
+        {S.DEPRECATED},
+        S.PENDING_REMOVAL,
+        Who.SCHEDULER,
+        "Hide it from the index (pending removal)",
+        "The deprecation period is over: installers get it only from the opt-in index "
+        "/pending/simple/.",
+        executes=True,
+        effect="mark_pending",
+    ),
+    _t(
+        "to_review",
+        {S.PENDING_REMOVAL},
+        S.AWAITING_REVIEW,
+        Who.SCHEDULER,
+        "Ask the registry admins to review it",
+        "The pending period is over: a registry admin approves the removal, keeps it or gives "
+        "it more time.",
+        effect="await_review",
+    ),
+    _t(
+        "approve",
+        {S.AWAITING_REVIEW},
+        S.REMOVED,
+        Who.ADMIN,
+        "Approve: remove it",
+        "Remove the project or release as the end of its staged removal (one removal event, "
+        "restorable); its owners are told.",
+        executes=True,
+        effect="remove_staged",
+    ),
+    _t(
+        "keep",
+        STAGED_OPEN,
+        S.KEPT,
+        Who.ADMIN,
+        "Keep it",
+        "It returns to the normal index (still deprecated); the case is closed and the owners "
+        "are told.",
+        executes=True,
+        effect="keep_staged",
+    ),
+    _t(
+        "extend",
+        {S.DEPRECATED, S.PENDING_REMOVAL},
+        None,
+        Who.ADMIN,
+        "Extend the current stage",
+        "The scheduler moves it on later by the given number of days.",
+        effect="extend_stage",
+        guard=_at_least_a_day,
+    ),
+    _t(
+        "send_back",
+        {S.AWAITING_REVIEW},
+        S.PENDING_REMOVAL,
+        Who.ADMIN,
+        "Extend: back to pending removal",
+        "It stays pending removal for the given number of days, then awaits review again.",
+        effect="extend_stage",
+        guard=_at_least_a_day,
+    ),
+    _t(
+        "cancel",
+        STAGED_OPEN,
+        S.CANCELLED,
+        Who.OWNER,
+        "Cancel the staged removal",
+        "Everything goes back: the deprecation is lifted (or the release un-yanked) and it is "
+        "served by /simple/ again.",
+        executes=True,
+        effect="cancel_staged",
+    ),
+]
 
 OPEN_STATES = {
     Kind.TAKEDOWN: {
@@ -261,10 +431,16 @@ OPEN_STATES = {
     },
     Kind.EXCEPTION: {E.SUBMITTED, E.UNDER_REVIEW},
     Kind.ABUSE: {A.RECEIVED, A.TRIAGED, A.QUARANTINED},
+    Kind.STAGED: STAGED_OPEN,
 }
 
 # States in which the case waits for the requester rather than for staff.
-WAITING_ON_REQUESTER = {Kind.TAKEDOWN: {T.NEEDS_INFO}, Kind.EXCEPTION: set(), Kind.ABUSE: set()}
+WAITING_ON_REQUESTER = {
+    Kind.TAKEDOWN: {T.NEEDS_INFO},
+    Kind.EXCEPTION: set(),
+    Kind.ABUSE: set(),
+    Kind.STAGED: set(),
+}
 
 # Open states in which nobody on staff has to act (the requester, the owner or the law's
 # waiting period has the next move): such a case is never "overdue". Entering a state where
@@ -273,6 +449,7 @@ NOT_STAFF_TURN = {
     Kind.TAKEDOWN: {T.NEEDS_INFO, T.CONTENT_DISABLED, T.COUNTER_NOTICE},
     Kind.EXCEPTION: set(),
     Kind.ABUSE: set(),
+    Kind.STAGED: {S.DEPRECATED, S.PENDING_REMOVAL},  # the scheduler's turn
 }
 
 
@@ -288,10 +465,27 @@ def transition(kind, name):
     raise KeyError(f"{kind} has no transition {name!r}")
 
 
-def allowed(kind, state, *, is_admin, is_staff, is_requester=False):
-    """Return the transitions that may be taken from `state` by this kind of person."""
-    may = {Who.REQUESTER: is_requester, Who.SUPPORT: is_staff or is_admin, Who.ADMIN: is_admin}
+def allowed(kind, state, *, is_admin, is_staff, is_requester=False, is_owner=False):
+    """Return the transitions that may be taken from `state` by this kind of person (the
+    scheduler's are never offered to a person)."""
+    may = {
+        Who.REQUESTER: is_requester,
+        Who.SUPPORT: is_staff or is_admin,
+        Who.ADMIN: is_admin,
+        Who.OWNER: is_owner or is_admin,
+        Who.SCHEDULER: False,
+    }
     return [t for t in TRANSITIONS[Kind(kind)] if state in t.sources and may[t.who]]
+
+
+def taken_by(kind, state, names):
+    """Return the first of the transitions `names` that starts from `state`, or None (one act,
+    such as "extend", may be a different transition from different states)."""
+    for name in names:
+        candidate = transition(kind, name)
+        if state in candidate.sources:
+            return candidate
+    return None
 
 
 def is_open(kind, state):

@@ -59,20 +59,42 @@ def actor_role(user, project):
     return policy.ActorRole.OTHER
 
 
-def dependents_of(project):
-    """Other live projects whose latest live release requires `project` ("who depends on me")."""
-    latest_live_release = (
+def _latest_live_release():
+    """The pk of the latest live release of the dependency row's project (a subquery)."""
+    return (
         Release.objects.live()
         .filter(project=OuterRef("release__project"))
         .order_by("-created_at", "-pk")
         .values("pk")[:1]
     )
+
+
+def dependents_of(project):
+    """Other live projects whose latest live release requires `project` ("who depends on me")."""
     requiring_projects = Dependency.objects.filter(
         name=project.normalized_name,
         release__removed_at__isnull=True,
-        release=Subquery(latest_live_release),
+        release=Subquery(_latest_live_release()),
     ).values("release__project")
     return Project.objects.live().filter(pk__in=requiring_projects).exclude(pk=project.pk)
+
+
+def dependents_by_name(names):
+    """Return {normalised name: {ids of live projects whose latest live release requires it}}
+    for many names in one query (a project that requires itself is included)."""
+    result = {}
+    for name, project_id in (
+        Dependency.objects.filter(
+            name__in=names,
+            release__removed_at__isnull=True,
+            release__project__removed_at__isnull=True,
+            release=Subquery(_latest_live_release()),
+        )
+        .values_list("name", "release__project_id")
+        .distinct()
+    ):
+        result.setdefault(name, set()).add(project_id)
+    return result
 
 
 def dependent_project_count(project):

@@ -44,7 +44,8 @@ class ConfirmNameForm(ReasonForm):
         typed = self.cleaned_data["confirm_name"].strip()
         if typed != self.project.name:
             raise forms.ValidationError(
-                f"That is not the project's name. Type {self.project.name} exactly to confirm."
+                "That is not the project's name. Type the project's name exactly "
+                f"({self.project.name}) to confirm."
             )
         return typed
 

@@ -4,9 +4,9 @@ Not a test: it prints figures. It creates its own throwaway test database (Djang
 `setup_databases`, named `test_<NAME>`), bulk-creates the due cases (projects with an owner,
 one case in four of a single yanked release, the rest of whole projects), then for each batch
 size moves every case deprecated -> pending removal and then pending removal -> awaiting review
-with `moderation.staged.advance_batch`, exactly as `advance_workflows` does, counting the queries
-of every batch. Between batch sizes the cases are put back to "deprecated, due". It destroys the
-database afterwards and never writes to the configured database itself.
+with `moderation.services.staged.advance_batch`, exactly as `advance_workflows` does, counting
+the queries of every batch. Between batch sizes the cases are put back to "deprecated, due". It
+destroys the database afterwards and never writes to the configured database itself.
 
     DJANGO_SETTINGS_MODULE=config.settings \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/holdfast \\
@@ -113,7 +113,7 @@ def advance_all(*, now, size, actor):
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from moderation import staged
+    from moderation.services import staged
 
     moved, per_batch, seconds = 0, [], 0.0
     while True:
@@ -136,8 +136,8 @@ def describe(counts):
 def run(args):
     from django.db import connection
 
-    from moderation import staged
     from moderation.models import StagedRemoval, StagedState
+    from moderation.services import staged
 
     started = time.perf_counter()
     projects, releases = create_due_cases(args.cases)

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from moderation import staged
 from moderation.models import StagedState
+from moderation.services import staged
 from registry import services
 from registry.distributions import build_wheel
 from registry.models import Project
@@ -72,7 +72,7 @@ def test_pip_follows_a_project_through_every_stage_of_its_removal(
     assert case.state == StagedState.AWAITING_REVIEW
     assert installs(install("leftpad", pending=True)) == ["1.1"]
 
-    case = staged.approve(case, actor=registry_admin, reason="Unused", now=t0 + 2 * DAYS)
+    case = staged.approve(case=case, actor=registry_admin, reason="Unused", now=t0 + 2 * DAYS)
 
     refused(install("leftpad"))
     refused(install("leftpad", pending=True))

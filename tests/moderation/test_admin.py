@@ -376,7 +376,9 @@ def test_decision_page_shows_objects_impact_policy_and_history(
         files=[files[0]],
     )
     support = UserFactory(username="triager", is_staff=True, is_superuser=True)
-    services.apply_transition(case, "start_review", actor=support, reason="Looking into it")
+    services.apply_transition(
+        case=case, name="start_review", actor=support, reason="Looking into it"
+    )
 
     response = registry_admin_client.get(decision_url(case))
 
@@ -439,9 +441,9 @@ def test_decision_page_shows_messages_with_staff_notes_marked(support_client, su
         requester_name="Reporter",
         requester_email="reporter@example.org",
     )
-    services.add_note(case, body="Probably a competitor.", actor=support_user)
-    services.message_requester(case, body="Which release?", actor=support_user)
-    services.requester_reply(case, body="Release 2.0.")
+    services.add_note(case=case, body="Probably a competitor.", actor=support_user)
+    services.message_requester(case=case, body="Which release?", actor=support_user)
+    services.requester_reply(case=case, body="Release 2.0.")
 
     response = support_client.get(decision_url(case))
 
@@ -688,7 +690,9 @@ def test_a_counter_notice_must_be_pasted_and_reinstating_waits(
     project, release, _files, _owner = project_with_files
     case = LegalTakedownFactory(project=project, state="accepted")
     case.releases.add(release)
-    services.apply_transition(case, "disable_content", actor=registry_admin, reason="Valid")
+    services.apply_transition(
+        case=case, name="disable_content", actor=registry_admin, reason="Valid"
+    )
     support = client_for(support_user)
     url = transition_url(case, "receive_counter_notice")
 
@@ -716,7 +720,7 @@ def test_a_step_taken_meanwhile_is_refused_readably(support_user, registry_admin
     case = LegalTakedownFactory()
     support = client_for(support_user)
     assert support.get(transition_url(case, "accept")).status_code == 200
-    services.apply_transition(case, "reject", actor=registry_admin, reason="Invalid")
+    services.apply_transition(case=case, name="reject", actor=registry_admin, reason="Invalid")
 
     response = support.post(transition_url(case, "accept"), {"reason": "Valid"})
 

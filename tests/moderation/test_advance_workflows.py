@@ -23,8 +23,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from moderation import services as moderation
-from moderation import staged
 from moderation.models import LegalTakedown, StagedRemoval, StagedState
+from moderation.services import staged
 from moderation.workflow import TakedownState
 from registry import services
 from registry.models import NameReservation, Project, Release, ReservationReason, Role, RoleName
@@ -115,8 +115,8 @@ def counter_noticed_takedown(owner, admin, now):
     takedown = LegalTakedownFactory(project=project, created_at=now - timedelta(days=40))
     for name, days_ago in (("accept", 40), ("disable_content", 39), ("receive_counter_notice", 30)):
         takedown = moderation.apply_transition(
-            takedown,
-            name,
+            case=takedown,
+            name=name,
             actor=admin,
             reason=f"{name} in a test",
             now=now - timedelta(days=days_ago),

@@ -30,6 +30,7 @@ from moderation.models import (
     MessageKind,
     TakedownKind,
 )
+from moderation.views import throttle
 from moderation.workflow import AbuseState, ExceptionState, TakedownState
 from registry.facts import Decider
 from registry.models import RoleName
@@ -67,7 +68,7 @@ def form_clock(settings, monkeypatch):
     settings.HOLDFAST_TRUSTED_PROXY_COUNT = 0
     settings.HOLDFAST_MODERATION_EMAIL = "legal@registry.example"
     clock = {"now": HOUR_START + 60}
-    monkeypatch.setattr(views, "clock", lambda: clock["now"])
+    monkeypatch.setattr(throttle, "clock", lambda: clock["now"])
     cache.clear()
     yield clock
     cache.clear()
@@ -547,8 +548,10 @@ def test_the_follow_page_shows_state_and_messages_but_never_staff_notes(
     client, project, support_user
 ):
     takedown, key = file_notice(project)
-    services.message_requester(takedown, body="Which file exactly, please?", actor=support_user)
-    services.add_note(takedown, body="INTERNAL: claimant looks legitimate", actor=support_user)
+    services.message_requester(
+        case=takedown, body="Which file exactly, please?", actor=support_user
+    )
+    services.add_note(case=takedown, body="INTERNAL: claimant looks legitimate", actor=support_user)
 
     response = client.get(url("follow", key=key))
 
@@ -570,7 +573,10 @@ def test_answering_needs_information_sends_the_notice_back_to_the_queue(
 ):
     takedown, key = file_notice(project)
     services.apply_transition(
-        takedown, "request_info", actor=support_user, reason="Name the exact file, please."
+        case=takedown,
+        name="request_info",
+        actor=support_user,
+        reason="Name the exact file, please.",
     )
     response = client.get(url("follow", key=key))
     assert "Waiting for your answer" in page(response)
@@ -616,7 +622,9 @@ def test_replies_are_throttled_per_address(client, project):
 
 def test_a_closed_request_takes_no_reply(client, project, support_user):
     takedown, key = file_notice(project)
-    services.apply_transition(takedown, "reject", actor=support_user, reason="Not a copy.")
+    services.apply_transition(
+        case=takedown, name="reject", actor=support_user, reason="Not a copy."
+    )
     response = client.get(url("follow", key=key))
     assert "Closed: the notice was rejected" in page(response)
     assert "Not a copy." in page(response)
@@ -902,8 +910,8 @@ def test_your_requests_lists_only_your_own(client, owner, maintainer, locked):
 
 def test_the_requester_withdraws_from_the_account_page(client, owner, locked, support_user):
     case = ask(locked, owner)
-    services.message_requester(case, body="Can you rotate the key first?", actor=support_user)
-    services.add_note(case, body="INTERNAL only", actor=support_user)
+    services.message_requester(case=case, body="Can you rotate the key first?", actor=support_user)
+    services.add_note(case=case, body="INTERNAL only", actor=support_user)
     client.force_login(owner)
     detail = client.get(url("my-request", pk=case.pk))
     assert "Can you rotate the key first?" in page(detail)

@@ -150,7 +150,7 @@ def open_case(kind, project, owner):
 
 def act(case, name, actor, reason=None, *, now=NOW, **extra):
     return services.apply_transition(
-        case, name, actor=actor, reason=reason or f"Reason for {name}", now=now, **extra
+        case=case, name=name, actor=actor, reason=reason or f"Reason for {name}", now=now, **extra
     )
 
 
@@ -215,7 +215,7 @@ def test_takedown_walks_to_reinstated_with_history_and_files_back(
     assert case.state == "needs_info"
     assert messages_to_requester(case) == ["Which wheel of 2.0 exactly?"]
 
-    services.requester_reply(case, body="The first wheel of 2.0.", now=NOW + HOUR)
+    services.requester_reply(case=case, body="The first wheel of 2.0.", now=NOW + HOUR)
     case.refresh_from_db()
     assert case.state == "received"
 
@@ -746,7 +746,8 @@ SETUP = {
 
 def test_setup_covers_every_transition():
     assert {kind: set(names) for kind, names in SETUP.items()} == {
-        kind.value: {t.name for t in table} for kind, table in services.workflow.TRANSITIONS.items()
+        kind.value: {t.name for t in services.workflow.TRANSITIONS[kind]}
+        for kind in services.workflow.REQUEST_KINDS
     }
 
 
@@ -816,7 +817,9 @@ def test_every_transition_needs_a_reason(project, support_user, reason):
     case, _key = submit(project)
 
     with pytest.raises(RegistryError) as refused:
-        services.apply_transition(case, "accept", actor=support_user, reason=reason, now=NOW)
+        services.apply_transition(
+            case=case, name="accept", actor=support_user, reason=reason, now=NOW
+        )
 
     assert refused.value.code == "reason"
     case.refresh_from_db()
@@ -1208,10 +1211,10 @@ def test_nothing_is_sent_to_an_empty_address(
     with django_capture_on_commit_callbacks(execute=True):
         case = report(project, requester_email="")
         act(case, "triage", support_user)
-        services.message_requester(case, body="Thanks", actor=support_user)
+        services.message_requester(case=case, body="Thanks", actor=support_user)
         mute = UserFactory(username="mute", email="", is_staff=True)
         mute.groups.add(Group.objects.get(name="Support staff"))
-        services.assign(case, assignee=mute, actor=support_user)
+        services.assign(case=case, assignee=mute, actor=support_user)
         act(case, "quarantine", registry_admin)
 
     assert [message.to for message in mailoutbox] == [["co-owner@example.org"]]
@@ -1224,17 +1227,17 @@ def test_assignee_is_emailed_unless_they_assign_themselves(
     case, _key = submit(project)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.assign(case, assignee=support_user, actor=support_user)
+        services.assign(case=case, assignee=support_user, actor=support_user)
     assert mailoutbox == []
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.assign(case, assignee=registry_admin, actor=support_user)
+        services.assign(case=case, assignee=registry_admin, actor=support_user)
     assert mails(mailoutbox) == [
         (["registry-admin@example.org"], f"[Holdfast T-{case.pk}] assigned to you")
     ]
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.assign(case, assignee=None, actor=support_user, reason="Back to the pool")
+        services.assign(case=case, assignee=None, actor=support_user, reason="Back to the pool")
     assert len(mailoutbox) == 1
     case.refresh_from_db()
     assert case.assignee is None
@@ -1244,10 +1247,12 @@ def test_staff_notes_are_never_emailed(
     project, support_user, mailoutbox, django_capture_on_commit_callbacks
 ):
     case, _key = submit(project)
-    services.assign(case, assignee=support_user, actor=support_user)
+    services.assign(case=case, assignee=support_user, actor=support_user)
 
     with django_capture_on_commit_callbacks(execute=True):
-        note = services.add_note(case, body="Claimant filed 40 notices today", actor=support_user)
+        note = services.add_note(
+            case=case, body="Claimant filed 40 notices today", actor=support_user
+        )
 
     assert mailoutbox == []
     assert (note.kind, note.author, note.takedown) == (MessageKind.STAFF_NOTE, support_user, case)
@@ -1260,7 +1265,7 @@ def test_message_to_the_requester_is_emailed_and_kept(
 
     with django_capture_on_commit_callbacks(execute=True):
         message = services.message_requester(
-            case, body="Which version do you mean?", actor=support_user, now=NOW
+            case=case, body="Which version do you mean?", actor=support_user, now=NOW
         )
 
     assert (message.kind, message.author_name, message.created_at) == (
@@ -1293,12 +1298,12 @@ def test_the_assignee_hears_the_requesters_answer(
     project, support_user, mailoutbox, django_capture_on_commit_callbacks, state
 ):
     case, _key = submit(project)
-    services.assign(case, assignee=support_user, actor=support_user)
+    services.assign(case=case, assignee=support_user, actor=support_user)
     if state == "needs_info":
         act(case, "request_info", support_user, "Which files?")
 
     with django_capture_on_commit_callbacks(execute=True):
-        message = services.requester_reply(case, body="All of 1.0.", now=NOW + HOUR)
+        message = services.requester_reply(case=case, body="All of 1.0.", now=NOW + HOUR)
 
     assert (message.kind, message.author, message.author_name) == (
         MessageKind.FROM_REQUESTER,
@@ -1315,7 +1320,7 @@ def test_a_closed_request_takes_no_answer(project, support_user):
     act(case, "reject", support_user, "No")
 
     with pytest.raises(RegistryError) as refused:
-        services.requester_reply(case, body="But why?")
+        services.requester_reply(case=case, body="But why?")
 
     assert refused.value.code == "closed"
 
@@ -1326,9 +1331,11 @@ def test_a_closed_request_takes_no_answer(project, support_user):
 def test_assign_priority_and_recommendation_are_recorded(project, support_user, registry_admin):
     case, _key = submit(project)
 
-    services.assign(case, assignee=registry_admin, actor=support_user, reason="For a decision")
-    services.set_priority(case, priority=Priority.URGENT, actor=support_user, reason="Court date")
-    services.recommend(case, text="  Disable 1.0 only.  ", actor=support_user)
+    services.assign(case=case, assignee=registry_admin, actor=support_user, reason="For a decision")
+    services.set_priority(
+        case=case, priority=Priority.URGENT, actor=support_user, reason="Court date"
+    )
+    services.recommend(case=case, text="  Disable 1.0 only.  ", actor=support_user)
 
     case.refresh_from_db()
     assert (case.assignee, case.priority, case.recommendation) == (
@@ -1348,7 +1355,7 @@ def test_priority_must_be_one_of_the_choices(project, support_user):
     case, _key = submit(project)
 
     with pytest.raises(RegistryError) as refused:
-        services.set_priority(case, priority=9, actor=support_user, reason="Very")
+        services.set_priority(case=case, priority=9, actor=support_user, reason="Very")
 
     assert refused.value.code == "priority"
     case.refresh_from_db()
@@ -1359,7 +1366,7 @@ def test_only_staff_members_can_be_assigned(project, support_user, reporter):
     case, _key = submit(project)
 
     with pytest.raises(RegistryError) as refused:
-        services.assign(case, assignee=reporter, actor=support_user)
+        services.assign(case=case, assignee=reporter, actor=support_user)
 
     assert refused.value.code == "not_staff"
 
@@ -1367,11 +1374,11 @@ def test_only_staff_members_can_be_assigned(project, support_user, reporter):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda case, actor: services.assign(case, assignee=None, actor=actor),
-        lambda case, actor: services.set_priority(case, priority=3, actor=actor, reason="Hi"),
-        lambda case, actor: services.recommend(case, text="Remove it", actor=actor),
-        lambda case, actor: services.add_note(case, body="Note", actor=actor),
-        lambda case, actor: services.message_requester(case, body="Hello", actor=actor),
+        lambda case, actor: services.assign(case=case, assignee=None, actor=actor),
+        lambda case, actor: services.set_priority(case=case, priority=3, actor=actor, reason="Hi"),
+        lambda case, actor: services.recommend(case=case, text="Remove it", actor=actor),
+        lambda case, actor: services.add_note(case=case, body="Note", actor=actor),
+        lambda case, actor: services.message_requester(case=case, body="Hello", actor=actor),
     ],
     ids=["assign", "set_priority", "recommend", "add_note", "message_requester"],
 )
@@ -1455,8 +1462,8 @@ def test_two_admins_approving_one_exception_at_once_remove_once(
 
     def approve(n):
         return services.apply_transition(
-            DeletionException.objects.get(pk=case.pk),
-            "approve",
+            case=DeletionException.objects.get(pk=case.pk),
+            name="approve",
             actor=fresh(admins[n]),
             reason=f"Approved by admin {n}",
             now=NOW,
@@ -1482,8 +1489,8 @@ def test_two_admins_disabling_one_takedown_at_once_disable_once(
 
     def disable(n):
         return services.apply_transition(
-            LegalTakedown.objects.get(pk=case.pk),
-            "disable_content",
+            case=LegalTakedown.objects.get(pk=case.pk),
+            name="disable_content",
             actor=fresh(admins[n]),
             reason=f"Disabled by admin {n}",
             now=NOW,
@@ -1519,7 +1526,7 @@ def test_an_answer_from_the_claimant_starts_a_new_deadline(project, support_user
     case = act(case, "request_info", support_user, "Which files?")
     answered = NOW + timedelta(days=10)
 
-    services.requester_reply(case, body="These files.", now=answered)
+    services.requester_reply(case=case, body="These files.", now=answered)
 
     case.refresh_from_db()
     assert case.state == "received"
@@ -1540,7 +1547,7 @@ def test_only_people_who_can_work_the_queue_can_be_assigned(project, support_use
     outsider = UserFactory(is_staff=True)  # staff, but in no group with moderation access
 
     with pytest.raises(RegistryError, match="cannot work on this queue"):
-        services.assign(case, assignee=outsider, actor=support_user)
+        services.assign(case=case, assignee=outsider, actor=support_user)
 
     case.refresh_from_db()
     assert case.assignee is None
@@ -1551,13 +1558,13 @@ def test_closed_requests_are_not_triaged_but_take_notes(project, support_user):
     case = act(case, "reject", support_user, "Not a valid notice")
 
     for attempt in (
-        lambda: services.assign(case, assignee=support_user, actor=support_user),
-        lambda: services.set_priority(case, priority=4, actor=support_user, reason="x"),
-        lambda: services.recommend(case, text="x", actor=support_user),
+        lambda: services.assign(case=case, assignee=support_user, actor=support_user),
+        lambda: services.set_priority(case=case, priority=4, actor=support_user, reason="x"),
+        lambda: services.recommend(case=case, text="x", actor=support_user),
     ):
         with pytest.raises(RegistryError, match="is closed"):
             attempt()
-    assert services.add_note(case, body="Counsel agreed.", actor=support_user).pk
+    assert services.add_note(case=case, body="Counsel agreed.", actor=support_user).pk
 
 
 def test_the_links_to_affected_objects_protect_them(project, release_1, support_user):

@@ -15,8 +15,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from moderation import staged
 from moderation.models import StagedRemoval, StagedState
+from moderation.services import staged
 from registry import services, tokens
 from registry.distributions import build_wheel
 from registry.models import File, Index, Project, ProjectStatus, RoleName
@@ -210,7 +210,7 @@ def test_a_project_goes_through_every_stage_is_removed_and_restored(
     assert not run_scheduler(t0 + DEPRECATED - timedelta(days=1))
     assert mails() == []
     with pytest.raises(RegistryError) as refused:
-        staged.approve(case, actor=registry_admin, reason="too early", now=t0)
+        staged.approve(case=case, actor=registry_admin, reason="too early", now=t0)
     assert refused.value.code == "stale"
 
     # Pending removal: only on the opt-in index; uploads refused.
@@ -243,7 +243,7 @@ def test_a_project_goes_through_every_stage_is_removed_and_restored(
     assert not run_scheduler(t1 + PENDING - timedelta(seconds=1))
     assert mails() == []
     with pytest.raises(RegistryError) as refused:
-        staged.approve(case, actor=registry_admin, reason="too early", now=t1)
+        staged.approve(case=case, actor=registry_admin, reason="too early", now=t1)
     assert refused.value.code == "stale"
 
     # Awaiting review: still only on the opt-in index; the admins are asked (not support).
@@ -267,7 +267,7 @@ def test_a_project_goes_through_every_stage_is_removed_and_restored(
 
     # Removed: nowhere; the case is closed and cannot be cancelled any more.
     t3 = t2 + timedelta(days=1)
-    case = act(staged.approve, case, actor=registry_admin, reason="Unused for years", now=t3)
+    case = act(staged.approve, case=case, actor=registry_admin, reason="Unused for years", now=t3)
 
     project.refresh_from_db()
     event = case.removal_events.get()
@@ -281,7 +281,7 @@ def test_a_project_goes_through_every_stage_is_removed_and_restored(
     assert page_status(client, "/pending/simple/leftpad/") == 404
     assert mails() == [("[Holdfast] leftpad was removed", OWNER_MAIL)]
     with pytest.raises(RegistryError) as refused:
-        staged.cancel(case, actor=owner, reason="wait", now=t3)
+        staged.cancel(case=case, actor=owner, reason="wait", now=t3)
     assert refused.value.code == "closed"
 
     # Restored: back on /simple/, deprecated with its message, accepting uploads again.
@@ -358,7 +358,9 @@ def test_a_release_is_yanked_then_pending_extended_then_removed_and_restored(
     mails()
 
     # Extend: back to pending removal for ten more days, then to review again.
-    case = act(staged.extend, case, actor=registry_admin, reason="Owner asked", days=10, now=t2)
+    case = act(
+        staged.extend, case=case, actor=registry_admin, reason="Owner asked", days=10, now=t2
+    )
 
     assert (case.state, case.next_step_at) == (StagedState.PENDING_REMOVAL, t2 + timedelta(10))
     assert installable(project, Index.PENDING) == old
@@ -367,7 +369,7 @@ def test_a_release_is_yanked_then_pending_extended_then_removed_and_restored(
     assert [c.pk for c in run_scheduler(t2 + timedelta(days=10)).to_review] == [case.pk]
 
     t3 = t2 + timedelta(days=11)
-    case = act(staged.approve, case, actor=registry_admin, reason="Broken build", now=t3)
+    case = act(staged.approve, case=case, actor=registry_admin, reason="Broken build", now=t3)
 
     release.refresh_from_db()
     event = case.removal_events.get()
@@ -406,7 +408,7 @@ def test_when_an_admin_keeps_it_it_returns_to_the_index_deprecated(
     mails()
 
     later = t0 + DEPRECATED + PENDING + timedelta(days=1)
-    case = act(staged.keep, case, actor=registry_admin, reason="Too many users", now=later)
+    case = act(staged.keep, case=case, actor=registry_admin, reason="Too many users", now=later)
 
     project.refresh_from_db()
     assert (case.state, case.closed_at, case.next_step_at) == (StagedState.KEPT, later, None)
@@ -427,7 +429,7 @@ def test_when_an_admin_keeps_it_it_returns_to_the_index_deprecated(
     assert history(case)[-1] == (StagedState.KEPT, "registry-admin", "Too many users")
     assert upload(client, owner, "leftpad", "3.0").status_code == 200
     with pytest.raises(RegistryError) as refused:
-        staged.cancel(case, actor=owner, reason="changed my mind", now=later)
+        staged.cancel(case=case, actor=owner, reason="changed my mind", now=later)
     assert refused.value.code == "closed"
     assert not run_scheduler(later + timedelta(days=365))
 
@@ -451,7 +453,7 @@ def test_the_owner_cancels_at_any_stage_before_removal_and_everything_goes_back(
     assert case.state == stage
     mails()
 
-    case = act(staged.cancel, case, actor=owner, reason="Found a new maintainer", now=now)
+    case = act(staged.cancel, case=case, actor=owner, reason="Found a new maintainer", now=now)
 
     project.refresh_from_db()
     assert (case.state, case.closed_at, case.next_step_at) == (StagedState.CANCELLED, now, None)
@@ -484,7 +486,7 @@ def test_cancelling_keeps_a_yank_the_owner_made_before_the_case(project, owner, 
     )
     case = act(staged.start, project=project, release=release, message=MESSAGE, actor=owner, now=t0)
 
-    act(staged.cancel, case, actor=owner, reason="Changed my mind", now=t0)
+    act(staged.cancel, case=case, actor=owner, reason="Changed my mind", now=t0)
 
     release.refresh_from_db()
     assert (release.yanked, release.yanked_reason) == (True, "Broken on Windows")
@@ -540,7 +542,7 @@ def test_removing_the_project_closes_its_open_release_cases(
     run_scheduler(t0 + DEPRECATED + PENDING)
     now = t0 + DEPRECATED + PENDING
 
-    act(staged.approve, project_case, actor=registry_admin, reason="Gone", now=now)
+    act(staged.approve, case=project_case, actor=registry_admin, reason="Gone", now=now)
 
     release_case.refresh_from_db()
     event = project_case.removal_events.get()
@@ -548,7 +550,7 @@ def test_removing_the_project_closes_its_open_release_cases(
     assert list(release_case.removal_events.all()) == [event]
     assert not StagedRemoval.objects.open().exists()
     with pytest.raises(RegistryError) as refused:
-        staged.approve(release_case, actor=registry_admin, reason="again", now=now)
+        staged.approve(case=release_case, actor=registry_admin, reason="again", now=now)
     assert refused.value.code == "stale"
 
 
@@ -697,10 +699,10 @@ def test_who_may_do_what(action, role, project, owner, people, scheduler, t0):
     now = t0 + DEPRECATED + PENDING
     calls = {
         "start": lambda: staged.start(project=project, message=MESSAGE, actor=actor, now=now),
-        "cancel": lambda: staged.cancel(case, actor=actor, reason="r", now=now),
-        "approve": lambda: staged.approve(case, actor=actor, reason="r", now=now),
-        "keep": lambda: staged.keep(case, actor=actor, reason="r", now=now),
-        "extend": lambda: staged.extend(case, actor=actor, reason="r", days=3, now=now),
+        "cancel": lambda: staged.cancel(case=case, actor=actor, reason="r", now=now),
+        "approve": lambda: staged.approve(case=case, actor=actor, reason="r", now=now),
+        "keep": lambda: staged.keep(case=case, actor=actor, reason="r", now=now),
+        "extend": lambda: staged.extend(case=case, actor=actor, reason="r", days=3, now=now),
     }
     before = StagedRemoval.objects.values_list("state", "next_step_at").first()
 
@@ -725,12 +727,12 @@ def test_a_closed_case_refuses_every_action(
     staged.advance_batch(now=t0 + DEPRECATED, actor=scheduler)
     staged.advance_batch(now=t0 + DEPRECATED + PENDING, actor=scheduler)
     now = t0 + DEPRECATED + PENDING
-    getattr(staged, closed_by)(case, actor=registry_admin, reason="first", now=now)
+    getattr(staged, closed_by)(case=case, actor=registry_admin, reason="first", now=now)
     rows = case.history.count()
     kwargs = {"days": 3} if action == "extend" else {}
 
     with pytest.raises(RegistryError) as refused:
-        getattr(staged, action)(case, actor=registry_admin, reason="second", now=now, **kwargs)
+        getattr(staged, action)(case=case, actor=registry_admin, reason="second", now=now, **kwargs)
 
     assert refused.value.code in {"closed", "stale"}
     assert case.history.count() == rows
@@ -742,10 +744,10 @@ def test_extend_needs_at_least_a_day_and_pushes_a_current_stage_back(
     case = staged.start(project=project, message=MESSAGE, actor=owner, now=t0)
 
     with pytest.raises(RegistryError) as refused:
-        staged.extend(case, actor=registry_admin, reason="r", days=0, now=t0)
+        staged.extend(case=case, actor=registry_admin, reason="r", days=0, now=t0)
     assert refused.value.code == "days"
 
-    case = staged.extend(case, actor=registry_admin, reason="More time", days=5, now=t0)
+    case = staged.extend(case=case, actor=registry_admin, reason="More time", days=5, now=t0)
 
     assert (case.state, case.next_step_at) == (
         StagedState.DEPRECATED,

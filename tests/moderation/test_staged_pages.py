@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from moderation import staged
 from moderation.models import StagedRemoval, StagedState
+from moderation.services import staged
 from registry import services as registry
 from registry.models import Project, ProjectStatus, RoleName
 from tests.factories import UserFactory, publish
@@ -220,3 +220,33 @@ def test_the_dashboard_counts_staged_removals(client, owner, project, registry_a
         '<td class="staged-review"><a href="/admin/moderation/stagedremoval/?next=review">1</a>'
         in page
     )
+
+
+def test_any_spelling_of_the_project_and_version_redirects_to_the_canonical_page(
+    client, owner, project
+):
+    client.force_login(owner)
+
+    by_name = client.get("/manage/LEAVING.pkg/schedule-removal/")
+    by_version = client.get(start_url(project, "?release=1.0.0"))
+    both = client.get("/manage/Leaving-Pkg/schedule-removal/?release=1.0.0&x=1")
+
+    assert (by_name.status_code, by_name["Location"]) == (302, start_url(project))
+    assert (by_version.status_code, by_version["Location"]) == (
+        302,
+        start_url(project, "?release=1.0"),
+    )
+    assert both["Location"] == start_url(project, "?release=1.0&x=1")
+    page = client.get(by_version["Location"])
+    assert page.status_code == 200
+    assert page.context["release"].version == "1.0"
+
+
+@pytest.mark.parametrize("version", ["2.0", "not a version", "1.0\x00"])
+def test_a_version_the_project_does_not_have_is_a_readable_404(client, owner, project, version):
+    client.force_login(owner)
+
+    response = client.get(start_url(project), {"release": version})
+
+    assert response.status_code == 404
+    assert "has no live release" in response.content.decode()

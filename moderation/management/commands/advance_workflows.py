@@ -20,8 +20,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from moderation import services, staged
+from moderation import services
 from moderation.models import LegalTakedown, StagedRemoval, StagedState
+from moderation.services import staged
 from moderation.workflow import TakedownState
 from registry import services as registry
 from registry.models import NameReservation
@@ -121,8 +122,8 @@ class Command(BaseCommand):
             try:
                 with transaction.atomic():
                     services.apply_transition(
-                        takedown,
-                        "reinstate",
+                        case=takedown,
+                        name="reinstate",
                         actor=actor,
                         reason="Counter-notice waiting period over; no court action reported",
                         now=now,

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from moderation import services, staged
+from moderation import services
 from moderation.models import AbuseReport, DeletionException, LegalTakedown, StagedRemoval
+from moderation.services import staged
 from registry.models import Project
 
 COPYRIGHT = {
@@ -83,8 +84,8 @@ class Command(BaseCommand):
             now=now - timedelta(days=1),
         )
         services.apply_transition(
-            trademark,
-            "request_info",
+            case=trademark,
+            name="request_info",
             actor=support,
             reason="Which product is imitated?",
             now=now - timedelta(hours=20),
@@ -105,7 +106,7 @@ class Command(BaseCommand):
         )
         for name, reason in (("accept", "Personal data, verified"), ("disable_content", "GDPR")):
             privacy = services.apply_transition(
-                privacy, name, actor=admin, reason=reason, now=now - timedelta(days=2)
+                case=privacy, name=name, actor=admin, reason=reason, now=now - timedelta(days=2)
             )
         disputed, _key = services.submit_takedown(
             project=project("oldname"),
@@ -119,8 +120,8 @@ class Command(BaseCommand):
             ("receive_counter_notice", "The owner disputes the claim"),
         ):
             disputed = services.apply_transition(
-                disputed,
-                name,
+                case=disputed,
+                name=name,
                 actor=admin,
                 reason=reason,
                 now=now - timedelta(days=25),
@@ -148,14 +149,14 @@ class Command(BaseCommand):
             now=now - timedelta(days=2),
         )
         services.apply_transition(
-            exception,
-            "start_review",
+            case=exception,
+            name="start_review",
             actor=support,
             reason="Looking at it",
             now=now - timedelta(days=1),
         )
         services.recommend(
-            exception, text="Approve: yanking is not enough here (only sdist).", actor=support
+            case=exception, text="Approve: yanking is not enough here (only sdist).", actor=support
         )
 
         # Abuse reports.
@@ -174,8 +175,8 @@ class Command(BaseCommand):
             now=now - timedelta(days=4),
         )
         services.apply_transition(
-            spam,
-            "clear",
+            case=spam,
+            name="clear",
             actor=support,
             reason="The link is the author's homepage.",
             now=now - timedelta(days=3),

@@ -2,61 +2,37 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from registry.facts import Decider, dependents_of
+from registry.forms import ConfirmNameForm, DeprecateForm
 from registry.models import Project, Release
 from registry.policy import ActorRole
 from registry.services import RegistryError
-from registry.validators import validate_project_name
 
-from . import staged
-from .models import StagedRemoval
-from .views import forbidden, not_found
+from .. import state_texts, workflow
+from ..models import StagedRemoval
+from ..services import staged
+from ..workflow import Kind
+from .common import canonical_redirect, forbidden, not_found
 
 OWNER_ROLES = (ActorRole.OWNER, ActorRole.ADMIN)
 
 
-class StagedForm(forms.Form):
+class StagedForm(ConfirmNameForm, DeprecateForm):
+    """The registry's deprecation form (message, successor) and name confirmation; the reason
+    is the message itself."""
+
+    reason = None
     message = forms.CharField(
         label="Message to users",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Shown by installers and on the index, e.g. 'Unmaintained; use X instead.'",
     )
-    successor = forms.CharField(
-        label="Successor project (optional)", max_length=200, required=False
-    )
-    confirm_name = forms.CharField(label="Type the project name to confirm", max_length=200)
 
-    def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.project = project
-
-    def clean_successor(self):
-        name = self.cleaned_data["successor"].strip()
-        if not name:
-            return None
-        try:
-            validate_project_name(name)
-        except ValidationError as error:
-            raise forms.ValidationError(error.messages) from None
-        successor = Project.objects.live().by_name(name).first()
-        if successor is None:
-            raise forms.ValidationError(f"There is no live project called {name!r}.")
-        if successor.pk == self.project.pk:
-            raise forms.ValidationError("A project cannot be its own successor.")
-        return successor
-
-    def clean_confirm_name(self):
-        typed = self.cleaned_data["confirm_name"].strip()
-        if typed != self.project.name:
-            raise forms.ValidationError(
-                f"Type the project's name exactly ({self.project.name}) to confirm."
-            )
-        return typed
+    field_order = ["message", "successor", "confirm_name"]
 
 
 class CancelForm(forms.Form):
@@ -69,7 +45,7 @@ class CancelForm(forms.Form):
 def staged_new(request, name):
     """Deprecate a project (or yank a release) and schedule its removal, dates shown first."""
     now = timezone.now()
-    project = Project.objects.live().by_name(name).first() if name else None
+    project = Project.objects.live().by_name(name).first()
     if project is None:
         return not_found(request, "There is no live project with this name.")
     decider = Decider(project, request.user, now=now)
@@ -78,9 +54,18 @@ def staged_new(request, name):
     version = request.GET.get("release", "").strip()[:100]
     release = None
     if version:
-        release = Release.objects.live().filter(project=project, version=version).first()
+        release = Release.objects.live().filter(project=project).by_version(version).first()
         if release is None:
             return not_found(request, f"{project.name} has no live release {version}.")
+    if request.method in ("GET", "HEAD") and (
+        name != project.normalized_name or (release is not None and version != release.version)
+    ):
+        return canonical_redirect(
+            request,
+            "moderation:staged-new",
+            params={"release": release.version} if release is not None else {},
+            name=project.normalized_name,
+        )
     deprecated, pending = staged.stage_days()
     status = 200
     form = StagedForm(request.POST or None, project=project)
@@ -124,7 +109,8 @@ def staged_case(request, pk):
     decider = Decider(case.project, request.user, now=now)
     if decider.role not in OWNER_ROLES and not request.user.is_staff:
         return forbidden(request, case.project, decider.role)
-    may_cancel = case.is_open and decider.role in OWNER_ROLES
+    cancel = workflow.transition(Kind.STAGED, "cancel")
+    may_cancel = case.state in cancel.sources and decider.role in OWNER_ROLES
     form = CancelForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -132,7 +118,7 @@ def staged_case(request, pk):
             return forbidden(request, case.project, decider.role)
         if form.is_valid():
             try:
-                staged.cancel(case, actor=request.user, reason=form.cleaned_data["reason"])
+                staged.cancel(case=case, actor=request.user, reason=form.cleaned_data["reason"])
             except RegistryError as error:
                 form.add_error(None, error.message)
                 status = 400
@@ -143,9 +129,11 @@ def staged_case(request, pk):
             "history_date", "history_user_username", "history_change_reason", "state"
         )[:50]
     )
-    return render(
-        request,
-        "moderation/staged_case.html",
-        {"case": case, "form": form, "may_cancel": may_cancel, "history": history},
-        status=status,
-    )
+    context = {
+        "case": case,
+        "text": state_texts.text(Kind.STAGED, case.state),
+        "form": form,
+        "may_cancel": may_cancel,
+        "history": history,
+    }
+    return render(request, "moderation/staged_case.html", context, status=status)

@@ -1,0 +1,211 @@
+"""Filing a request: a legal takedown notice, an abuse report, a deletion exception.
+
+Requests are filed by the public (takedowns, abuse reports) or by maintainers (deletion
+exceptions). Each is saved with its history in one transaction, gets a private link (only the
+key's SHA-256 is stored), and its requester is emailed once the transaction has committed.
+"""
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from registry.facts import Decider
+from registry.history import record
+from registry.policy import Action
+from registry.services import RegistryError
+
+from .. import notifications
+from ..models import (
+    AbuseCategory,
+    AbuseReport,
+    DeletionException,
+    ExceptionCategory,
+    LegalTakedown,
+    Priority,
+    TakedownKind,
+)
+from ..workflow import Kind
+from .engine import sla_due
+
+# (element, label) of the six elements of a copyright notice, as the forms and tests name them.
+DMCA_ELEMENTS = [(element, label) for element, label, _fields in LegalTakedown.DMCA_ELEMENTS]
+missing_dmca_elements = LegalTakedown.missing_elements
+
+
+def new_access_key():
+    """Return (key, its SHA-256): the key goes in the requester's private link only."""
+    key = secrets.token_urlsafe(32)
+    return key, hash_key(key)
+
+
+def hash_key(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def case_for_key(key):
+    """Return the request whose private link carries `key`, or None."""
+    digest = hash_key(key or "")
+    for model in (LegalTakedown, DeletionException, AbuseReport):
+        case = model.objects.filter(access_key_hash=digest).select_related("project").first()
+        if case is not None:
+            return case
+    return None
+
+
+def _check_targets(project, releases, files):
+    if project.is_removed:
+        raise RegistryError(f"{project.name} has already been removed.", code="removed")
+    for release in releases:
+        if release.project_id != project.pk:
+            raise RegistryError(f"{release} is not a release of {project.name}.", code="target")
+    for file in files:
+        if file.release.project_id != project.pk:
+            raise RegistryError(f"{file} is not a file of {project.name}.", code="target")
+
+
+def _save_new(case, *, releases, files, actor, reason):
+    record(case, actor=actor, reason=reason).save()
+    if releases:
+        record(case, actor=actor, reason=reason).releases.set(releases)
+    if files:
+        record(case, actor=actor, reason=reason).files.set(files)
+    return case
+
+
+def submit_takedown(
+    *, project, takedown_kind, data, releases=(), files=(), requester=None, now=None
+):
+    """File a legal takedown notice; return (takedown, private link key)."""
+    now = now or timezone.now()
+    if takedown_kind not in TakedownKind.values:
+        raise RegistryError("Choose the kind of legal notice.", code="kind")
+    notice = {name: data.get(name, "") for name in LegalTakedown.NOTICE_FIELDS}
+    if takedown_kind == TakedownKind.COPYRIGHT:
+        missing = LegalTakedown.missing_elements(notice)
+        if missing:
+            raise RegistryError(
+                "A copyright notice must include all six elements of 17 U.S.C. § 512(c)(3). "
+                f"Missing: {'; '.join(missing)}.",
+                code="dmca_incomplete",
+            )
+    case = LegalTakedown(
+        takedown_kind=takedown_kind,
+        project=project,
+        requester=requester,
+        created_at=now,
+        due_at=sla_due(Kind.TAKEDOWN, now),
+        **{
+            **notice,
+            "good_faith": bool(notice["good_faith"]),
+            "accurate_under_perjury": bool(notice["accurate_under_perjury"]),
+        },
+    )
+    _check_targets(project, releases, files)
+    key, case.access_key_hash = new_access_key()
+    with transaction.atomic():
+        _save_new(case, releases=releases, files=files, actor=requester, reason="Notice received")
+        notifications.on_submitted(case, key)
+    return case, key
+
+
+def submit_abuse_report(
+    *,
+    project,
+    category,
+    details,
+    evidence="",
+    releases=(),
+    files=(),
+    requester_name="",
+    requester_email="",
+    requester=None,
+    now=None,
+):
+    """File an abuse or malware report; return (report, private link key)."""
+    now = now or timezone.now()
+    if category not in AbuseCategory.values:
+        raise RegistryError("Choose what kind of abuse this is.", code="category")
+    if not details.strip():
+        raise RegistryError("Say what is wrong with the project.", code="details")
+    _check_targets(project, releases, files)
+    key, digest = new_access_key()
+    case = AbuseReport(
+        project=project,
+        category=category,
+        details=details,
+        evidence=evidence,
+        requester_name=requester_name,
+        requester_email=requester_email,
+        requester=requester,
+        access_key_hash=digest,
+        created_at=now,
+        due_at=sla_due(Kind.ABUSE, now),
+        priority=Priority.HIGH if category == AbuseCategory.MALWARE else Priority.NORMAL,
+    )
+    with transaction.atomic():
+        _save_new(case, releases=releases, files=files, actor=requester, reason="Report received")
+        notifications.on_submitted(case, key)
+    return case, key
+
+
+def exception_impact(project, *, now):
+    """Return what a removal would affect now: dependents and downloads (for the reviewers)."""
+    facts = Decider(project, None, now=now).facts
+    return {
+        "dependent_projects": facts.dependent_projects,
+        "downloads_last_7_days": facts.downloads_last_7_days,
+        "downloads_total": facts.downloads_total,
+        "releases": len(facts.releases),
+        "files": sum(len(release.files) for release in facts.releases),
+    }
+
+
+def submit_exception(*, project, category, details, actor, releases=(), files=(), now=None):
+    """File a maintainer's request to remove what the policy refuses; return the request."""
+    now = now or timezone.now()
+    if category not in ExceptionCategory.values:
+        raise RegistryError("Choose the reason for the removal.", code="category")
+    if not details.strip():
+        raise RegistryError(
+            "Explain why the removal is needed: the admins decide from what you write.",
+            code="details",
+        )
+    _check_targets(project, releases, files)
+    decider = Decider(project, actor, now=now)
+    if decider.role.value not in ("owner", "maintainer"):
+        raise RegistryError(
+            f"Only the owners and maintainers of {project.name} can ask for an exception.",
+            code="not_allowed",
+        )
+    refusal = _policy_refusal(decider, releases, files)
+    key, digest = new_access_key()
+    case = DeletionException(
+        project=project,
+        category=category,
+        details=details,
+        refused_rule=refusal.rule if refusal else "",
+        refusal=refusal.explanation if refusal else "",
+        impact=exception_impact(project, now=now),
+        requester=actor,
+        requester_name=actor.get_full_name() or actor.get_username(),
+        requester_email=actor.email,
+        access_key_hash=digest,
+        created_at=now,
+        due_at=sla_due(Kind.EXCEPTION, now),
+    )
+    with transaction.atomic():
+        _save_new(case, releases=releases, files=files, actor=actor, reason="Exception requested")
+        notifications.on_submitted(case, key)
+    return case
+
+
+def _policy_refusal(decider, releases, files):
+    """Return the policy's first refusal of what the request names (None: all allowed)."""
+    # Every target counts: the one the policy refuses is the reason for the request.
+    decisions = [decider.decide(Action.DELETE_RELEASE, release=release) for release in releases]
+    decisions += [decider.decide(Action.DELETE_FILE, file=file) for file in files]
+    if not releases and not files:
+        decisions = [decider.decide(Action.DELETE_PROJECT)]
+    return next((decision for decision in decisions if not decision.allowed), None)

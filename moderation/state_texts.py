@@ -1,0 +1,157 @@
+"""What each state of each queue means, in plain words: pure data, no ORM.
+
+For every state: `headline` and `next_step` tell the person on the other side (the requester on
+their private page, or the owners on their staged-removal page) where the case is and what
+happens next; `staff` tells support staff and registry admins what the case waits for. A test
+holds this table to `workflow.STATES`, so a new state cannot reach a page without its words.
+"""
+
+from dataclasses import dataclass
+
+from .workflow import AbuseState, ExceptionState, Kind, StagedState, TakedownState
+
+
+@dataclass(frozen=True)
+class StateText:
+    headline: str
+    next_step: str
+    staff: str
+
+
+T, E, A, S = TakedownState, ExceptionState, AbuseState, StagedState
+
+CLOSED = "Nothing: the case is closed."
+
+TEXTS = {
+    Kind.TAKEDOWN: {
+        T.RECEIVED: StateText(
+            "Received: support staff will check that the notice is complete and valid.",
+            "If something is missing we ask you here and by email. Otherwise the project's "
+            "owners are told and a registry admin decides whether to disable the content.",
+            "Check the notice: accept it, ask the claimant for what is missing, or reject it.",
+        ),
+        T.NEEDS_INFO: StateText(
+            "Waiting for your answer: support staff need more information (see the messages).",
+            "Answer with the form below; the notice goes back to the queue as soon as you do.",
+            "Waiting for the claimant's answer; it comes back to the queue when they reply.",
+        ),
+        T.ACCEPTED: StateText(
+            "Accepted: the notice is complete and valid.",
+            "The project's owners are told; a registry admin then decides whether to disable "
+            "the content.",
+            "Notify the owners, or (registry admins) disable the content.",
+        ),
+        T.OWNER_NOTIFIED: StateText(
+            "The project's owners have been notified of your notice.",
+            "They may answer. A registry admin then decides whether to disable the content.",
+            "The owners may answer; a registry admin decides whether to disable the content.",
+        ),
+        T.CONTENT_DISABLED: StateText(
+            "The content is disabled: it is no longer on the index.",
+            "If the owners send a counter-notice we forward it to you. The content then comes "
+            "back after 10 to 14 business days unless you tell us you have filed a court action.",
+            "Record a counter-notice if the owners send one, or close the notice as upheld.",
+        ),
+        T.COUNTER_NOTICE: StateText(
+            "The owners sent a counter-notice disputing your claim.",
+            "The content comes back after the waiting period below unless you tell us, with the "
+            "form below, that you have filed a court action.",
+            "The waiting period runs; the scheduler reinstates the content when it ends unless "
+            "the claimant reports a court action.",
+        ),
+        T.REINSTATED: StateText(
+            "Closed: the content was reinstated after a counter-notice.", "", CLOSED
+        ),
+        T.UPHELD: StateText("Closed: the content stays disabled.", "", CLOSED),
+        T.REJECTED: StateText(
+            "Closed: the notice was rejected. The messages below say why.",
+            "You may send a new notice if you can add what was missing.",
+            CLOSED,
+        ),
+        T.RETRACTED: StateText("Closed: the notice was retracted.", "", CLOSED),
+    },
+    Kind.EXCEPTION: {
+        E.SUBMITTED: StateText(
+            "Submitted: waiting for support staff to review it.",
+            "Support staff look at the request and its impact; a registry admin decides. You "
+            "can withdraw it until then.",
+            "Start the review, or reject it with the reason the maintainer will read.",
+        ),
+        E.UNDER_REVIEW: StateText(
+            "Under review by support staff.",
+            "A registry admin approves it (and removes what you asked for) or rejects it; you "
+            "are told by email either way.",
+            "Recommend a decision; a registry admin approves (removes) or rejects it.",
+        ),
+        E.APPROVED: StateText(
+            "Approved: what you asked for was removed from the index.",
+            "The removal is recorded in the project's history; the registry admins can restore it.",
+            CLOSED,
+        ),
+        E.REJECTED: StateText(
+            "Closed: the request was rejected. The messages below say why.",
+            "Yanking, archiving or deprecating remain open to you.",
+            CLOSED,
+        ),
+        E.WITHDRAWN: StateText("Closed: the request was withdrawn.", "", CLOSED),
+    },
+    Kind.ABUSE: {
+        A.RECEIVED: StateText(
+            "Received: waiting for support staff.",
+            "Malware reports are looked at first. You hear from us if we need anything.",
+            "Triage it or clear it; a registry admin may quarantine the project at once.",
+        ),
+        A.TRIAGED: StateText(
+            "Triaged: the report is credible and waits for a registry admin's decision.",
+            "A registry admin quarantines or removes the project, or closes the report.",
+            "A registry admin quarantines or removes the project; or clear the report.",
+        ),
+        A.QUARANTINED: StateText(
+            "The project is quarantined: installers see it with no files.",
+            "A registry admin decides whether to remove it for good or lift the quarantine.",
+            "A registry admin removes the project for good or lifts the quarantine.",
+        ),
+        A.REMOVED: StateText("Closed: the project was removed from the index.", "", CLOSED),
+        A.CLEARED: StateText(
+            "Closed: after review, nothing needed to change.",
+            "Thank you for reporting. Write a new report if you find more.",
+            CLOSED,
+        ),
+    },
+    Kind.STAGED: {
+        S.DEPRECATED: StateText(
+            "Deprecated: installers still get it, with your message.",
+            "On the date below it is hidden from /simple/ (installable only from the opt-in "
+            "index /pending/simple/). You can cancel until it is removed.",
+            "hidden from /simple/ (pending removal)",
+        ),
+        S.PENDING_REMOVAL: StateText(
+            "Pending removal: only installers that opt in to /pending/simple/ get it.",
+            "On the date below the registry admins review its removal. You can still cancel.",
+            "an admin's review",
+        ),
+        S.AWAITING_REVIEW: StateText(
+            "Awaiting the registry admins' review.",
+            "An admin removes it, keeps it or gives it more time. You can still cancel.",
+            "approve, keep or extend (admins)",
+        ),
+        S.REMOVED: StateText(
+            "Removed: it is no longer on the index.",
+            "The registry admins can restore it if needed.",
+            "none (closed)",
+        ),
+        S.KEPT: StateText(
+            "Kept: the registry admins decided to keep it on the index (still deprecated).",
+            "",
+            "none (closed)",
+        ),
+        S.CANCELLED: StateText(
+            "Cancelled: it is served from the index as before.", "", "none (closed)"
+        ),
+    },
+}
+
+
+def text(kind, state):
+    """Return the StateText of `state` in queue `kind`."""
+    return TEXTS[Kind(kind)][state]

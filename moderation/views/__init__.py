@@ -1,0 +1,34 @@
+"""The moderation pages, by audience.
+
+- `public`: the legal notice and abuse report forms, open to anyone (`throttle` limits them);
+- `requests`: one request as its requester sees it, by private link or under "Your requests";
+- `maintainers`: deletion exceptions, asked for by a project's owners and maintainers;
+- `staged`: the owners' staged-removal pages;
+- `common`: private-link headers, readable refusals, canonical redirects.
+
+Views change nothing themselves: every write is a call to `moderation.services`.
+"""
+
+from .maintainers import exception_new, my_request, my_request_act, my_request_reply, my_requests
+from .public import legal_index, report_new, takedown_new
+from .requests import follow, follow_act, follow_reply
+from .staged import staged_case, staged_new
+from .throttle import client_address, parse_rate
+
+__all__ = [
+    "client_address",
+    "exception_new",
+    "follow",
+    "follow_act",
+    "follow_reply",
+    "legal_index",
+    "my_request",
+    "my_request_act",
+    "my_request_reply",
+    "my_requests",
+    "parse_rate",
+    "report_new",
+    "staged_case",
+    "staged_new",
+    "takedown_new",
+]

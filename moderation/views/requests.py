@@ -1,0 +1,257 @@
+"""One request, as its requester sees it: by its private link, or under "Your requests".
+
+The private link /requests/<key>/ needs no login: the key is the only capability (Holdfast
+stores its SHA-256, never the key), so the page says nothing about other keys. The requester
+reads where the request is and what happens next, answers staff, and takes the steps the
+transition table gives them (retract, withdraw).
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from registry.services import RegistryError
+
+from .. import services, state_texts, workflow
+from ..forms import ReasonForm, ReplyForm
+from ..models import Message, MessageKind
+from ..workflow import Kind, Who
+from .common import acting_user, not_found, private
+from .throttle import throttle, typed_back
+
+KEY_MAX_LENGTH = 128  # keys are 43 characters; longer ones are not worth hashing
+
+# The requester answers "needs information" with the reply form, not with a button.
+REPLY_TRANSITIONS = {"provide_info"}
+
+SHOWN_FIELDS = {
+    Kind.TAKEDOWN: (
+        "organisation",
+        "work_description",
+        "material_location",
+        "legal_basis",
+        "details",
+        "postal_address",
+        "phone",
+        "signature",
+        "good_faith",
+        "accurate_under_perjury",
+    ),
+    Kind.EXCEPTION: ("category", "details", "refused_rule", "refusal"),
+    Kind.ABUSE: ("category", "details", "evidence"),
+}
+
+IMPACT_LABELS = {
+    "dependent_projects": "Projects that depend on it",
+    "downloads_last_7_days": "Downloads in the last 7 days",
+    "downloads_total": "Downloads in total",
+    "releases": "Live releases",
+    "files": "Live files",
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """How the person reached a request: by its private link's key, or as its requester."""
+
+    case: object
+    key: str | None = None
+
+    @property
+    def via_key(self):
+        return self.key is not None
+
+    def url(self, suffix="", **kwargs):
+        if self.via_key:
+            return reverse(f"moderation:follow{suffix}", kwargs={"key": self.key, **kwargs})
+        return reverse(f"moderation:my-request{suffix}", kwargs={"pk": self.case.pk, **kwargs})
+
+
+def kind_label(case):
+    match case.kind:
+        case Kind.TAKEDOWN:
+            return f"{case.get_takedown_kind_display()} notice"
+        case Kind.EXCEPTION:
+            return "Deletion exception request"
+        case _:
+            return f"Abuse report ({case.get_category_display().lower()})"
+
+
+def requester_transitions(case):
+    """The transitions the requester may take now (shown as buttons)."""
+    return [
+        transition
+        for transition in workflow.allowed(
+            case.kind, case.state, is_admin=False, is_staff=False, is_requester=True
+        )
+        if transition.name not in REPLY_TRANSITIONS
+    ]
+
+
+def what_was_sent(case):
+    rows = []
+    for name in SHOWN_FIELDS[case.kind]:
+        field = case._meta.get_field(name)
+        value = getattr(case, name)
+        if field.choices:
+            value = getattr(case, f"get_{name}_display")()
+        elif isinstance(value, bool):
+            value = "Yes" if value else ""
+        if value:
+            rows.append((field.verbose_name.capitalize(), value))
+    return rows
+
+
+def conversation(case):
+    """Messages to and from the requester, oldest first; staff-only notes never."""
+    return list(
+        Message.objects.filter(
+            **{services.MESSAGE_FIELD[case.kind]: case},
+            kind__in=[MessageKind.TO_REQUESTER, MessageKind.FROM_REQUESTER],
+        )
+        .only("kind", "body", "created_at")
+        .order_by("created_at", "pk")
+    )
+
+
+def case_page(request, access, *, reply_form=None, error=None, throttled=None, status=200):
+    case = access.case
+    text = state_texts.text(case.kind, case.state)
+    context = {
+        "case": case,
+        "kind_label": kind_label(case),
+        "headline": text.headline,
+        "next_step": text.next_step,
+        "waiting_on_requester": case.state in workflow.WAITING_ON_REQUESTER[case.kind],
+        "thread": conversation(case),
+        "releases": list(case.releases.order_by("version").values_list("version", flat=True)),
+        "files": list(case.files.order_by("filename").values_list("filename", flat=True)),
+        "sent": what_was_sent(case),
+        "impact": [
+            (label, case.impact[key])
+            for key, label in IMPACT_LABELS.items()
+            if case.kind == Kind.EXCEPTION and key in case.impact
+        ],
+        "actions": [
+            (transition, access.url("-act", transition=transition.name))
+            for transition in requester_transitions(case)
+        ],
+        "reply_url": access.url("-reply") if case.is_open else None,
+        "reply_form": reply_form or (ReplyForm() if case.is_open else None),
+        "error": error,
+        "throttled": throttled,
+        "via_key": access.via_key,
+    }
+    return render(request, "moderation/case.html", context, status=status)
+
+
+def reply(request, access):
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        status = 400 if form.is_spam else 200
+        return case_page(request, access, reply_form=form, status=status)
+    try:
+        services.requester_reply(case=access.case, body=form.cleaned_data["body"])
+    except RegistryError as error:
+        return case_page(request, access, reply_form=form, error=error.message, status=400)
+    messages.success(request, "Your answer was sent to the registry staff.")
+    return redirect(access.url())
+
+
+def act(request, access, name):
+    """Confirm a requester's transition (retract, withdraw) with a reason, then take it."""
+    case = access.case
+    transition = next(
+        (
+            candidate
+            for candidate in workflow.TRANSITIONS[case.kind]
+            if candidate.name == name
+            and candidate.who == Who.REQUESTER
+            and candidate.name not in REPLY_TRANSITIONS
+        ),
+        None,
+    )
+    if transition is None:
+        return not_found(request, "This request has no such action.")
+    possible = case.state in transition.sources
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    error = None
+    status = 200 if possible else 409
+    if request.method == "POST" and possible and form.is_valid():
+        try:
+            services.apply_transition(
+                case=case,
+                name=transition.name,
+                actor=acting_user(request),
+                reason=form.cleaned_data["reason"],
+                via_key=access.via_key,
+            )
+        except RegistryError as refusal:
+            error = refusal.message
+            status = 409 if refusal.code == "stale" else 400
+        else:
+            messages.success(request, f"Done: {transition.label.lower()}.")
+            return redirect(access.url())
+    context = {
+        "case": case,
+        "kind_label": kind_label(case),
+        "transition": transition,
+        "possible": possible,
+        "form": form,
+        "error": error,
+        "back_url": access.url(),
+    }
+    return render(request, "moderation/act.html", context, status=status)
+
+
+def by_key(key):
+    if len(key) > KEY_MAX_LENGTH:
+        return None
+    return services.case_for_key(key)
+
+
+NO_SUCH_LINK = (
+    "No request has this link. Check that you copied the whole link from the email we sent "
+    "when you filed your request."
+)
+
+
+@private
+def follow(request, key):
+    """A request, as its requester sees it through the private link (no login needed)."""
+    case = by_key(key)
+    if case is None:
+        return not_found(request, NO_SUCH_LINK, title="Unknown link")
+    return case_page(request, Access(case, key))
+
+
+@private
+@require_POST
+def follow_reply(request, key):
+    case = by_key(key)
+    if case is None:
+        return not_found(request, NO_SUCH_LINK, title="Unknown link")
+    access = Access(case, key)
+    throttled = throttle(request, "reply")
+    if throttled is not None:
+        response = case_page(
+            request,
+            access,
+            reply_form=typed_back(ReplyForm, request),
+            throttled=throttled.message(),
+            status=429,
+        )
+        response["Retry-After"] = str(throttled.retry_after)
+        return response
+    return reply(request, access)
+
+
+@private
+def follow_act(request, key, transition):
+    case = by_key(key)
+    if case is None:
+        return not_found(request, NO_SUCH_LINK, title="Unknown link")
+    return act(request, Access(case, key), transition)

@@ -11,11 +11,10 @@ from django.db.models import CharField, Func
 from django.http import HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..models import File, Index, Project, Release
-from ..validators import PROJECT_NAME_MAX_LENGTH, PROJECT_NAME_RE
+from ..validators import PROJECT_NAME_MAX_LENGTH, PROJECT_NAME_RE, normalize_project_name
 from .protocol import (
     API_VERSION,
     JSON_V1,
@@ -268,9 +267,7 @@ def _visible_versions(project):
 def _project_not_found(normalized, index):
     """Explain a 404 (one more query, on the error path only)."""
     row = (
-        Project.objects.filter(normalized_name=normalized)
-        .values_list("removed_at", "pending_removal_at")
-        .first()
+        Project.objects.by_name(normalized).values_list("removed_at", "pending_removal_at").first()
     )
     if row is None:
         return _plain(404, f"There is no project named {normalized!r}.")
@@ -292,7 +289,7 @@ def project_page(request, name, index):
     """Show the files of one project on `index` (HTML or JSON) in a fixed number of queries."""
     if len(name) > PROJECT_NAME_MAX_LENGTH or not PROJECT_NAME_RE.fullmatch(name):
         return _plain(404, "That is not a valid project name, so there is no such project.")
-    normalized = canonicalize_name(name)
+    normalized = normalize_project_name(name)
     if name != normalized:
         url_name = "pending-simple-project" if index == Index.PENDING else "simple-project"
         location = reverse(url_name, kwargs={"name": normalized})
@@ -304,7 +301,7 @@ def project_page(request, name, index):
         return refusal
     row = (
         Project.objects.listed(index)
-        .filter(normalized_name=normalized)
+        .by_name(normalized)
         .values_list(*_Project._fields[:-1])
         .first()
     )

@@ -5,7 +5,6 @@ inside their own transaction and record the reason.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -14,7 +13,6 @@ from ..facts import is_registry_admin
 from ..forms import ReasonForm
 from ..models import Release, RemovalCategory
 from ..policy import Action
-from ..validators import canonical_version, parse_version
 from .base import ProjectView, present
 
 
@@ -117,15 +115,12 @@ class ReleaseActionView(ActionView):
         return project
 
     def get_release(self, project, version):
-        releases = Release.objects.filter(project=project, removed_at__isnull=True)
-        release = releases.filter(version=version).first()
-        if release is None:
-            try:
-                canonical = canonical_version(parse_version(version))
-            except ValidationError:
-                raise Http404("There is no such version.") from None
-            release = releases.filter(canonical_version=canonical).first()
+        release = Release.objects.filter(project=project).live().by_version(version).first()
         if release is None:
             raise Http404("This project has no live release with this version.")
         release.project = project
         return release
+
+    def canonical_kwargs(self, kwargs):
+        # The version as uploaded, as every link to the release spells it: `1.0`, not `1.0.0`.
+        return {**super().canonical_kwargs(kwargs), "version": self.release.version}

@@ -19,7 +19,6 @@ from django.views import View
 from ..facts import Decider, actor_role, is_registry_admin
 from ..models import Project
 from ..policy import Action, ActorRole
-from ..validators import normalize_project_name
 
 # Who may open a project's pages at all; the Decider then says what each of them may do.
 NO_ACCESS = frozenset({ActorRole.ANONYMOUS, ActorRole.OTHER})
@@ -137,11 +136,10 @@ class ProjectView(View):
         name = kwargs.pop("name")
         self.now = timezone.now()
         self.project = self.get_project(name)
-        if name != self.project.normalized_name and request.method in ("GET", "HEAD"):
-            url = reverse(
-                f"registry:{self.url_name}",
-                kwargs={**kwargs, "name": self.project.normalized_name},
-            )
+        given = {**kwargs, "name": name}
+        canonical = self.canonical_kwargs(given)
+        if canonical != given and request.method in ("GET", "HEAD"):
+            url = reverse(f"registry:{self.url_name}", kwargs=canonical)
             query = request.GET.urlencode()
             return redirect(f"{url}?{query}" if query else url)
         if self.needs_decider:
@@ -157,7 +155,7 @@ class ProjectView(View):
     def get_project(self, name):
         project = (
             Project.objects.select_related("successor", "deletion_locked_by", "removed_by")
-            .filter(normalized_name=normalize_project_name(name))
+            .by_name(name)
             .first()
         )
         if project is None:
@@ -165,6 +163,11 @@ class ProjectView(View):
         if project.is_removed and not (self.allow_removed and is_staff_viewer(self.request.user)):
             raise Http404("This project has been removed.")
         return project
+
+    def canonical_kwargs(self, kwargs):
+        """Return the URL arguments of this page's canonical address, given the ones it was
+        reached by; a GET or HEAD by any other spelling is redirected there."""
+        return {**kwargs, "name": self.project.normalized_name}
 
     def forbidden(self):
         decider = self.decider or Decider(self.project, self.request.user, now=self.now)

@@ -123,8 +123,8 @@ LOGGING = {
 
 # Holdfast ---------------------------------------------------------------------------------------
 
-# The deletion policy preset (see registry/policy.py): proposal-2022, pep763, npm, crates-io,
-# rubygems, immutable or pypi-2025. Each parameter of the preset can be overridden with
+# The deletion policy preset (see registry/policy/presets.py): proposal-2022, pep763, npm,
+# crates-io, rubygems, immutable or pypi-2025. Each parameter of the preset can be overridden with
 # HOLDFAST_POLICY_<PARAMETER>, e.g. HOLDFAST_POLICY_PROJECT_WINDOW_DAYS=3; an unknown preset or
 # parameter stops start-up (system check holdfast.E001).
 HOLDFAST_POLICY = env.str("HOLDFAST_POLICY", default="proposal-2022")

@@ -1,0 +1,75 @@
+"""The deletion policy: who may do what to a project, a release or a file, and why.
+
+This package is pure: no ORM, no settings, no clock. Callers take a snapshot of the facts, pass
+`now` and a PolicyConfig (built from settings by the caller with `build_config`), and get back a
+Decision carrying the rule that decided, a plain-language explanation with the real figures, and
+what the actor can do instead. Every refusal a maintainer sees is one of these Decisions.
+
+Order of the rules, the same under every preset (`rules`):
+
+1. Roles: anonymous users, users without a role and support staff may do nothing; registry
+   admins may do everything (an "override" when an owner would be refused).
+2. A quarantined project: its owners and maintainers may do nothing.
+3. Maintainers may upload, yank and un-yank only. Owners may also archive, deprecate, lock
+   deletions and manage roles; only an admin lifts a deletion lock.
+4. Owners' deletions: refused while the deletion lock is on, then decided by the preset
+   (`presets`), which also says what becomes of a removed project's name (`reservations`).
+
+Glossary:
+
+- *delete*: what an owner asks for (the `DELETE_*` actions this policy decides).
+- *remove*: the recorded, restorable state a granted deletion leaves: the rows stay, marked
+  removed, off the index; an admin restores one removal event at once.
+- *purge*: destroy a removed file's bytes (admins, for legal or security reasons); the row stays
+  as a tombstone and can never be restored.
+- *yank*: mark a release so installers skip it unless it is pinned exactly (PEP 592); undoable.
+- *archive*: mark a project unmaintained; its files stay installable, uploads are refused.
+- *deprecate*: tell users not to use a project any more, with a message and maybe a successor.
+- *quarantine*: an admin's hold on a project: no files served, its owners cannot act on it.
+
+Modules: `core` (actions, roles, facts, Decision), `config` (the preset and its parameters),
+`rules` (`decide`, `reservation_for_removed_project`), `presets` (one rule per preset and the
+table of presets), `reservations` (removed names), `wording` (figures in sentences).
+"""
+
+from .config import DEFAULT_PRESET, PolicyConfig, PolicyConfigError, build_config
+from .core import (
+    DELETIONS,
+    MAINTAINER_ACTIONS,
+    OWNER_ACTIONS,
+    QUARANTINED,
+    Action,
+    ActorRole,
+    Alternative,
+    Decision,
+    FileFacts,
+    ProjectFacts,
+    ReleaseFacts,
+    ReservationRule,
+)
+from .presets import PRESETS
+from .rules import decide, reservation_for_removed_project
+from .wording import _duration
+
+__all__ = [
+    "DEFAULT_PRESET",
+    "DELETIONS",
+    "MAINTAINER_ACTIONS",
+    "OWNER_ACTIONS",
+    "PRESETS",
+    "QUARANTINED",
+    "Action",
+    "ActorRole",
+    "Alternative",
+    "Decision",
+    "FileFacts",
+    "PolicyConfig",
+    "PolicyConfigError",
+    "ProjectFacts",
+    "ReleaseFacts",
+    "ReservationRule",
+    "_duration",
+    "build_config",
+    "decide",
+    "reservation_for_removed_project",
+]

@@ -1,0 +1,218 @@
+"""The order of the rules, the same under every preset, and the alternatives to a refusal."""
+
+from datetime import datetime
+
+from .config import PolicyConfig
+from .core import (
+    _NEEDS_RELEASE,
+    DELETIONS,
+    MAINTAINER_ACTIONS,
+    OWNER_ACTIONS,
+    QUARANTINED,
+    Action,
+    ActorRole,
+    Alternative,
+    Decision,
+    FileFacts,
+    ProjectFacts,
+    ReleaseFacts,
+    ReservationRule,
+    _allow,
+    _Case,
+    _refuse,
+)
+from .presets import _PRESETS
+
+
+def decide(
+    action: Action,
+    *,
+    project: ProjectFacts,
+    actor: ActorRole,
+    now: datetime,
+    config: PolicyConfig,
+    release: ReleaseFacts | None = None,
+    file: FileFacts | None = None,
+) -> Decision:
+    """Decide whether `actor` may perform `action`, and explain the decision.
+
+    `release` is required for deleting, yanking and un-yanking a release; `release` (the file's
+    own release) and `file` for deleting a file.
+    """
+    action, actor = Action(action), ActorRole(actor)
+    if action in _NEEDS_RELEASE and release is None:
+        raise ValueError(f"Deciding {action} needs the release it applies to.")
+    if action is Action.DELETE_FILE and file is None:
+        raise ValueError(f"Deciding {action} needs the file it applies to.")
+    case = _Case(action, project, release, file, now, config.preset, config.params)
+
+    if actor is ActorRole.ADMIN:
+        return _decide_for_admin(case)
+    if actor is ActorRole.SUPPORT:
+        return _refuse(
+            "role.support-cannot-act",
+            "Support staff triage reports in the admin but never act on projects themselves; "
+            f"only a registry admin can {case.what}.",
+            (_ESCALATE,),
+        )
+    if actor is ActorRole.ANONYMOUS:
+        return _refuse(
+            "role.anonymous",
+            f"You are not logged in; only the owners and maintainers of {project.name} "
+            "can act on it.",
+            (_CONTACT_ADMINS,),
+        )
+    if actor is ActorRole.OTHER:
+        return _refuse(
+            "role.not-a-member",
+            f"You have no role on {project.name}; only its owners and maintainers can act on it.",
+            (_ASK_OWNER, _CONTACT_ADMINS),
+        )
+    return _decide_for_member(case, actor)
+
+
+def _decide_for_admin(case: _Case) -> Decision:
+    as_owner = _decide_for_member(case, ActorRole.OWNER)
+    # Lifting a lock is an admin's own power, not an exception to a rule made for owners.
+    if as_owner.allowed or case.action is Action.UNLOCK_DELETIONS:
+        return _allow(
+            "admin",
+            f"Registry admins may {case.what} at any time; the reason you give will be recorded.",
+        )
+    return Decision(
+        allowed=True,
+        rule="admin.override",
+        explanation=(
+            f"As a registry admin you may {case.what}, overriding the rule {as_owner.rule} "
+            f"that refuses it to owners: {as_owner.explanation} "
+            "The reason you give will be recorded with this override."
+        ),
+        override=True,
+    )
+
+
+def _decide_for_member(case: _Case, role: ActorRole) -> Decision:
+    action, project = case.action, case.project
+    if project.status == QUARANTINED:
+        return _refuse(
+            "status.quarantined",
+            f"{project.name} is quarantined by the registry admins; its owners and maintainers "
+            "cannot act on it until an admin lifts the quarantine.",
+            (_CONTACT_ADMINS,),
+        )
+
+    if role is ActorRole.MAINTAINER:
+        if action in MAINTAINER_ACTIONS:
+            return _allow("role.maintainer", f"Maintainers may {case.what}: it removes nothing.")
+        if action in DELETIONS:
+            project_wide = action is Action.DELETE_PROJECT
+            alternatives = (_ASK_OWNER,) if project_wide else (_YANK, _ASK_OWNER)
+            return _refuse(
+                "role.maintainer-cannot-delete",
+                f"Maintainers may upload, yank and un-yank, but only an owner can {case.what}.",
+                alternatives,
+            )
+        if action is Action.UNLOCK_DELETIONS:
+            return _refuse_unlock("role.maintainer-cannot-manage")
+        return _refuse(
+            "role.maintainer-cannot-manage",
+            f"Maintainers may upload, yank and un-yank, but only an owner can {case.what}.",
+            (_ASK_OWNER,),
+        )
+
+    if action is Action.UNLOCK_DELETIONS:
+        return _refuse_unlock("role.owner-cannot-unlock")
+    if action in OWNER_ACTIONS:
+        return _allow("role.owner", f"Owners may {case.what} at any time.")
+
+    if project.deletion_locked:
+        return _refuse(
+            "lock.deletions-locked",
+            f"The deletion lock of {project.name} is on, so its owners cannot delete its files "
+            "or releases, nor the project itself (which would delete them). The lock is "
+            "one-way: only a registry admin can lift it.",
+            (*_deletion_alternatives(case), _UNLOCK_BY_ADMIN),
+        )
+    decision = _PRESETS[case.preset].deletion(case)
+    if decision.refused and not decision.alternatives:
+        decision = _refuse(decision.rule, decision.explanation, _deletion_alternatives(case))
+    return decision
+
+
+def _refuse_unlock(rule: str) -> Decision:
+    return _refuse(
+        rule,
+        "The deletion lock is one-way: once on, only a registry admin can lift it.",
+        (_UNLOCK_BY_ADMIN,),
+    )
+
+
+# The alternatives an owner has to a refused deletion: all of them are things an owner may do.
+_YANK = Alternative(
+    "yank",
+    "Yank the release",
+    "Installers skip a yanked release unless it is pinned exactly; its files stay available "
+    "and you can undo it.",
+)
+_ARCHIVE = Alternative(
+    "archive",
+    "Archive the project",
+    "Archiving tells users the project is no longer maintained and stops new uploads; "
+    "you can undo it.",
+)
+_DEPRECATE = Alternative(
+    "deprecate",
+    "Deprecate the project",
+    "Deprecating tells users not to use the project any more, with your reason and an optional "
+    "successor.",
+)
+_TRANSFER = Alternative(
+    "transfer",
+    "Transfer the project",
+    "Hand the project to another owner who will look after it.",
+)
+_REQUEST_EXCEPTION = Alternative(
+    "request_exception",
+    "Request an exception",
+    "Ask the registry admins to remove it anyway, explaining why.",
+)
+_UNLOCK_BY_ADMIN = Alternative(
+    "unlock_by_admin",
+    "Ask an admin to unlock",
+    "Only a registry admin can lift the deletion lock; ask them, explaining why.",
+)
+_ASK_OWNER = Alternative(
+    "ask_owner",
+    "Ask an owner",
+    "An owner of the project can do this or give you a role that allows it.",
+)
+_CONTACT_ADMINS = Alternative(
+    "contact_admins",
+    "Contact the admins",
+    "Tell the registry admins what is wrong; they can act on any project.",
+)
+_ESCALATE = Alternative(
+    "contact_admins",
+    "Escalate to an admin",
+    "Hand the case to a registry admin, who can act with a recorded reason.",
+)
+
+
+def _deletion_alternatives(case: _Case) -> tuple[Alternative, ...]:
+    """List what an owner can do instead of the refused deletion."""
+    if case.action is not Action.DELETE_PROJECT:
+        return (_YANK, _REQUEST_EXCEPTION)
+    status = case.project.status
+    return (
+        *((_ARCHIVE,) if status != "archived" else ()),
+        *((_DEPRECATE,) if status != "deprecated" else ()),
+        _TRANSFER,
+        _REQUEST_EXCEPTION,
+    )
+
+
+def reservation_for_removed_project(
+    *, project: ProjectFacts, now: datetime, config: PolicyConfig
+) -> ReservationRule:
+    """Say who may register the name of `project`, removed at `now`, and when."""
+    return _PRESETS[config.preset].reservation(project, now, config)

@@ -1,0 +1,219 @@
+"""The pages that change a state and remove nothing: yank, archive, deprecate, lock deletions."""
+
+from .. import services
+from ..forms import ConfirmNameForm, DeprecateForm
+from ..models import ProjectStatus
+from ..policy import Action
+from .actions import ActionView, ReleaseActionView
+
+
+class YankView(ReleaseActionView):
+    url_name = "yank"
+    action = Action.YANK
+    title = "Yank a release"
+    submit_label = "Yank this release"
+    reason_help = "Shown to installers as the yank reason, and recorded in the history."
+
+    def notice(self):
+        if self.release.yanked:
+            return f"Release {self.release.version} is already yanked."
+        return None
+
+    def describe(self):
+        return {
+            "lead": [
+                f"Installers will skip {self.project.name} {self.release.version} unless it is "
+                "pinned exactly (PEP 592). Its files stay available, and you can un-yank it "
+                "later."
+            ]
+        }
+
+    def perform(self, form):
+        services.yank_release(
+            release=self.release,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            now=self.now,
+        )
+        return f"Yanked {self.project.name} {self.release.version}."
+
+
+class UnyankView(ReleaseActionView):
+    url_name = "unyank"
+    action = Action.UNYANK
+    title = "Un-yank a release"
+    submit_label = "Un-yank this release"
+
+    def notice(self):
+        if not self.release.yanked:
+            return f"Release {self.release.version} is not yanked."
+        return None
+
+    def describe(self):
+        return {
+            "lead": [
+                f"Installers will choose {self.project.name} {self.release.version} again like "
+                "any other release."
+            ]
+        }
+
+    def perform(self, form):
+        services.unyank_release(
+            release=self.release,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            now=self.now,
+        )
+        return f"Un-yanked {self.project.name} {self.release.version}."
+
+
+class ArchiveView(ActionView):
+    url_name = "archive"
+    action = Action.ARCHIVE
+    title = "Archive the project"
+    submit_label = "Archive"
+    reason_help = "Shown to installers next to the archived status, and recorded in the history."
+
+    def notice(self):
+        if self.project.status == ProjectStatus.ARCHIVED:
+            return f"{self.project.name} is already archived."
+        return None
+
+    def describe(self):
+        return {
+            "lead": [
+                "Installers will see the project as archived (PEP 792): its files stay "
+                "installable, new uploads are refused. You can unarchive it at any time."
+            ]
+        }
+
+    def perform(self, form):
+        services.archive_project(
+            project=self.project,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            now=self.now,
+        )
+        return f"Archived {self.project.name}."
+
+
+class UnarchiveView(ActionView):
+    url_name = "unarchive"
+    action = Action.UNARCHIVE
+    title = "Unarchive the project"
+    submit_label = "Unarchive"
+
+    def notice(self):
+        if self.project.status != ProjectStatus.ARCHIVED:
+            return f"{self.project.name} is not archived."
+        return None
+
+    def describe(self):
+        return {"lead": ["The project becomes active again and accepts uploads."]}
+
+    def perform(self, form):
+        services.unarchive_project(
+            project=self.project,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            now=self.now,
+        )
+        return f"{self.project.name} is active again."
+
+
+class DeprecateView(ActionView):
+    url_name = "deprecate"
+    action = Action.DEPRECATE
+    form_class = DeprecateForm
+    title = "Deprecate the project"
+    submit_label = "Deprecate"
+
+    def get(self, request, **kwargs):
+        initial = {}
+        if self.project.status == ProjectStatus.DEPRECATED:
+            initial["message"] = self.project.status_reason
+            if self.project.successor is not None:
+                initial["successor"] = self.project.successor.name
+        return self.render(self.form_class(initial=initial, **self.form_kwargs()))
+
+    def describe(self):
+        return {
+            "lead": [
+                "Installers will see the project as deprecated (PEP 792) with your message "
+                "and, if you name one, its successor. Its files stay installable and you can "
+                "lift the deprecation later."
+            ]
+        }
+
+    def perform(self, form):
+        services.deprecate_project(
+            project=self.project,
+            message=form.cleaned_data["message"],
+            successor=form.cleaned_data["successor"],
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            now=self.now,
+        )
+        return f"Deprecated {self.project.name}."
+
+
+class UndeprecateView(ActionView):
+    url_name = "undeprecate"
+    action = Action.UNDEPRECATE
+    title = "Lift the deprecation"
+    submit_label = "Lift the deprecation"
+
+    def notice(self):
+        if self.project.status != ProjectStatus.DEPRECATED:
+            return f"{self.project.name} is not deprecated."
+        return None
+
+    def describe(self):
+        return {"lead": ["The project becomes active again; the deprecation message goes."]}
+
+    def perform(self, form):
+        services.undeprecate_project(
+            project=self.project,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            now=self.now,
+        )
+        return f"{self.project.name} is no longer deprecated."
+
+
+class LockDeletionsView(ActionView):
+    url_name = "lock"
+    action = Action.LOCK_DELETIONS
+    form_class = ConfirmNameForm
+    title = "Lock deletions"
+    submit_label = "Lock deletions for good"
+    danger = True
+
+    def notice(self):
+        project = self.project
+        if project.deletion_locked:
+            by = f" by {project.deletion_locked_by}" if project.deletion_locked_by else ""
+            return (
+                f"Deletions of {project.name} are already locked (since "
+                f"{project.deletion_locked_at:%Y-%m-%d %H:%M} UTC{by}). Only a registry admin "
+                "can turn it off."
+            )
+        return None
+
+    def describe(self):
+        return {
+            "lead": [
+                f"Once the lock is on, no owner can remove {self.project.name}'s releases or "
+                "files, nor the project itself. Yanking, archiving and deprecating still work."
+            ],
+            "warning": "This is one-way. Only a registry admin can turn it off.",
+        }
+
+    def perform(self, form):
+        services.lock_deletions(
+            project=self.project,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            now=self.now,
+        )
+        return f"Deletions of {self.project.name} are locked. Only a registry admin can unlock."

@@ -210,7 +210,7 @@ def publish_upload(*, token, filename, content, form, now):
         raise UploadError(f"The version field {form_version!r} does not match {filename!r}.")
 
     # The most specific refusal first: whatever else changed, this file is burned.
-    refuse_used_filename(filename)
+    refuse_used_filename(filename=filename)
     with transaction.atomic():
         project = Project.objects.select_for_update().by_name(name).first()
         if project is None or project.is_removed:

@@ -12,7 +12,7 @@ from .errors import RegistryError
 from .guards import require_admin, require_reason
 
 
-def reservation_blocking(normalized_name, *, user, now):
+def reservation_blocking(*, normalized_name, user, now):
     """Return the reservation that stops `user` registering the name now, or None."""
     reservation = (
         NameReservation.objects.in_force(now).filter(normalized_name=normalized_name).first()
@@ -24,7 +24,7 @@ def reservation_blocking(normalized_name, *, user, now):
     return reservation
 
 
-def reserve_removed_name(project, rule, *, actor, now):
+def reserve_removed_name(*, project, rule, actor, now):
     """Reserve the name of `project`, just removed, as the policy's `rule` says."""
     if rule.others_blocked_for is not None and rule.others_blocked_for <= timedelta(0):
         return None
@@ -110,7 +110,7 @@ def allow_reserved_name(*, reservation, user, actor, reason):
     return reservation
 
 
-def end_removed_project_reservation(project, *, actor, now):
+def end_removed_project_reservation(*, project, actor, now):
     """End the reservation a removed `project` left on its name (it is live again)."""
     reservation = (
         NameReservation.objects.select_for_update()

@@ -34,7 +34,7 @@ def create_project(*, name, owner, actor, reason, now=None):
     except ValidationError as error:
         raise RegistryError(first_message(error), code="invalid_name") from None
     normalized = canonicalize_name(name)
-    reservation = reservation_blocking(normalized, user=owner, now=now)
+    reservation = reservation_blocking(normalized_name=normalized, user=owner, now=now)
     if reservation is not None:
         until = (
             f"until {reservation.until:%Y-%m-%d %H:%M} UTC" if reservation.until else "permanently"
@@ -55,7 +55,7 @@ def create_project(*, name, owner, actor, reason, now=None):
             )
         if existing is not None:
             return _register_removed_name(
-                existing, name, owner=owner, actor=actor, reason=reason, now=now
+                project=existing, name=name, owner=owner, actor=actor, reason=reason, now=now
             )
         project = record(Project(name=name, created_at=now), actor=actor, reason=reason)
         try:
@@ -75,7 +75,7 @@ def create_project(*, name, owner, actor, reason, now=None):
     return project
 
 
-def _register_removed_name(project, name, *, owner, actor, reason, now):
+def _register_removed_name(*, project, name, owner, actor, reason, now):
     """Give the name of a removed project (its reservation over) to a new owner.
 
     The project row carries the name for ever (names are unique across live and removed
@@ -109,7 +109,7 @@ def _register_removed_name(project, name, *, owner, actor, reason, now):
     role.created_at = now
     role.ended_at = None
     record(role, actor=actor, reason=reason).save()
-    end_removed_project_reservation(project, actor=actor, now=now)
+    end_removed_project_reservation(project=project, actor=actor, now=now)
     return project
 
 
@@ -117,7 +117,7 @@ def _register_removed_name(project, name, *, owner, actor, reason, now):
 
 
 @contextmanager
-def _acting_on(project, action, *, actor, now):
+def _acting_on(*, project, action, actor, now):
     """Run one act on `project` atomically: row locked, policy consulted, not removed."""
     with transaction.atomic():
         project = locked_project(project)
@@ -126,7 +126,7 @@ def _acting_on(project, action, *, actor, now):
         yield project
 
 
-def _set_status(project, *, status, status_reason, actor, reason, successor=None):
+def _set_status(*, project, status, status_reason, actor, reason, successor=None):
     project.status = status
     project.status_reason = status_reason
     project.successor = successor
@@ -140,11 +140,15 @@ def archive_project(*, project, actor, reason, now=None):
     """Archive `project`: its files stay installable, new uploads are refused."""
     require_reason(reason)
     now = now or timezone.now()
-    with _acting_on(project, Action.ARCHIVE, actor=actor, now=now) as project:
+    with _acting_on(project=project, action=Action.ARCHIVE, actor=actor, now=now) as project:
         if project.status == ProjectStatus.ARCHIVED:
             raise RegistryError(f"{project.name} is already archived.", code="already_archived")
         return _set_status(
-            project, status=ProjectStatus.ARCHIVED, status_reason=reason, actor=actor, reason=reason
+            project=project,
+            status=ProjectStatus.ARCHIVED,
+            status_reason=reason,
+            actor=actor,
+            reason=reason,
         )
 
 
@@ -152,11 +156,15 @@ def unarchive_project(*, project, actor, reason, now=None):
     """Make an archived project active again."""
     require_reason(reason)
     now = now or timezone.now()
-    with _acting_on(project, Action.UNARCHIVE, actor=actor, now=now) as project:
+    with _acting_on(project=project, action=Action.UNARCHIVE, actor=actor, now=now) as project:
         if project.status != ProjectStatus.ARCHIVED:
             raise RegistryError(f"{project.name} is not archived.", code="not_archived")
         return _set_status(
-            project, status=ProjectStatus.ACTIVE, status_reason="", actor=actor, reason=reason
+            project=project,
+            status=ProjectStatus.ACTIVE,
+            status_reason="",
+            actor=actor,
+            reason=reason,
         )
 
 
@@ -175,7 +183,7 @@ def deprecate_project(*, project, message, actor, reason, successor=None, now=No
             "or none.",
             code="bad_successor",
         )
-    with _acting_on(project, Action.DEPRECATE, actor=actor, now=now) as project:
+    with _acting_on(project=project, action=Action.DEPRECATE, actor=actor, now=now) as project:
         # Read the successor again inside the transaction: it may have been removed meanwhile.
         if successor is not None and Project.objects.get(pk=successor.pk).is_removed:
             raise RegistryError(
@@ -184,7 +192,7 @@ def deprecate_project(*, project, message, actor, reason, successor=None, now=No
                 code="bad_successor",
             )
         return _set_status(
-            project,
+            project=project,
             status=ProjectStatus.DEPRECATED,
             status_reason=message.strip(),
             successor=successor,
@@ -197,11 +205,15 @@ def undeprecate_project(*, project, actor, reason, now=None):
     """Withdraw the deprecation of `project`."""
     require_reason(reason)
     now = now or timezone.now()
-    with _acting_on(project, Action.UNDEPRECATE, actor=actor, now=now) as project:
+    with _acting_on(project=project, action=Action.UNDEPRECATE, actor=actor, now=now) as project:
         if project.status != ProjectStatus.DEPRECATED:
             raise RegistryError(f"{project.name} is not deprecated.", code="not_deprecated")
         return _set_status(
-            project, status=ProjectStatus.ACTIVE, status_reason="", actor=actor, reason=reason
+            project=project,
+            status=ProjectStatus.ACTIVE,
+            status_reason="",
+            actor=actor,
+            reason=reason,
         )
 
 
@@ -215,7 +227,7 @@ def quarantine_project(*, project, actor, reason, now=None):
         if project.status == ProjectStatus.QUARANTINED:
             raise RegistryError(f"{project.name} is already quarantined.", code="quarantined")
         return _set_status(
-            project,
+            project=project,
             status=ProjectStatus.QUARANTINED,
             status_reason=reason,
             actor=actor,
@@ -233,7 +245,11 @@ def release_quarantine(*, project, actor, reason, now=None):
         if project.status != ProjectStatus.QUARANTINED:
             raise RegistryError(f"{project.name} is not quarantined.", code="not_quarantined")
         return _set_status(
-            project, status=ProjectStatus.ACTIVE, status_reason="", actor=actor, reason=reason
+            project=project,
+            status=ProjectStatus.ACTIVE,
+            status_reason="",
+            actor=actor,
+            reason=reason,
         )
 
 
@@ -290,7 +306,7 @@ def lock_deletions(*, project, actor, reason, now=None):
     """Turn on the one-way deletion lock: owners can no longer delete releases or files."""
     require_reason(reason)
     now = now or timezone.now()
-    with _acting_on(project, Action.LOCK_DELETIONS, actor=actor, now=now) as project:
+    with _acting_on(project=project, action=Action.LOCK_DELETIONS, actor=actor, now=now) as project:
         if project.deletion_locked:
             raise RegistryError(f"Deletions of {project.name} are already locked.", code="locked")
         project.deletion_locked = True
@@ -306,7 +322,9 @@ def unlock_deletions(*, project, actor, reason, now=None):
     """Lift the deletion lock (registry admins only)."""
     require_reason(reason)
     now = now or timezone.now()
-    with _acting_on(project, Action.UNLOCK_DELETIONS, actor=actor, now=now) as project:
+    with _acting_on(
+        project=project, action=Action.UNLOCK_DELETIONS, actor=actor, now=now
+    ) as project:
         if not project.deletion_locked:
             raise RegistryError(f"Deletions of {project.name} are not locked.", code="not_locked")
         project.deletion_locked = False

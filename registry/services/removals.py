@@ -138,11 +138,13 @@ def _new_event(*, project, scope, decision, category, actor, reason, now, summar
     return event
 
 
-def _mark_removed(model, objs, *, event, actor, reason, now):
+def _mark_removed(*, model, objs, event, actor, reason, now):
+    """Mark `objs` removed by `event`, or restored when `event` is None; one history row each."""
+    removed = event is not None
     for obj in objs:
-        obj.removed_at = now
-        obj.removed_by = actor
-        obj.removal_reason = reason
+        obj.removed_at = now if removed else None
+        obj.removed_by = actor if removed else None
+        obj.removal_reason = reason if removed else ""
         obj.removal_event = event
     if objs:
         bulk_update_tracked(
@@ -199,7 +201,7 @@ def remove_files(*, files, actor, reason, category=None, now=None):
             now=now,
             summary={"project": project.name, "files": sorted(f.filename for f in locked)},
         )
-        _mark_removed(File, locked, event=event, actor=actor, reason=reason, now=now)
+        _mark_removed(model=File, objs=locked, event=event, actor=actor, reason=reason, now=now)
     return event
 
 
@@ -230,8 +232,10 @@ def remove_release(*, release, actor, reason, category=None, now=None):
                 "files": [file.filename for file in files],
             },
         )
-        _mark_removed(Release, [release], event=event, actor=actor, reason=reason, now=now)
-        _mark_removed(File, files, event=event, actor=actor, reason=reason, now=now)
+        _mark_removed(
+            model=Release, objs=[release], event=event, actor=actor, reason=reason, now=now
+        )
+        _mark_removed(model=File, objs=files, event=event, actor=actor, reason=reason, now=now)
     return event
 
 
@@ -265,13 +269,17 @@ def remove_project(*, project, actor, reason, category=None, now=None):
                 "files": [file.filename for file in files],
             },
         )
-        _mark_removed(Project, [project], event=event, actor=actor, reason=reason, now=now)
-        _mark_removed(Release, releases, event=event, actor=actor, reason=reason, now=now)
-        _mark_removed(File, files, event=event, actor=actor, reason=reason, now=now)
+        _mark_removed(
+            model=Project, objs=[project], event=event, actor=actor, reason=reason, now=now
+        )
+        _mark_removed(
+            model=Release, objs=releases, event=event, actor=actor, reason=reason, now=now
+        )
+        _mark_removed(model=File, objs=files, event=event, actor=actor, reason=reason, now=now)
         rule = policy.reservation_for_removed_project(
             project=decider.facts, now=now, config=decider.config
         )
-        reserve_removed_name(project, rule, actor=actor, now=now)
+        reserve_removed_name(project=project, rule=rule, actor=actor, now=now)
     return event
 
 
@@ -332,9 +340,9 @@ def restore_removal(*, event, actor, reason, now=None):
         purged = tuple(sorted(file.filename for file in files if file.is_purged))
         files = [file for file in files if not file.is_purged]
         for model, objs in ((Project, projects), (Release, releases), (File, files)):
-            _mark_restored(model, objs, actor=actor, reason=reason, now=now)
+            _mark_removed(model=model, objs=objs, event=None, actor=actor, reason=reason, now=now)
         if projects:
-            end_removed_project_reservation(project, actor=actor, now=now)
+            end_removed_project_reservation(project=project, actor=actor, now=now)
         event.restored_at = now
         event.restored_by = actor
         event.restore_reason = reason
@@ -342,23 +350,6 @@ def restore_removal(*, event, actor, reason, now=None):
             update_fields=["restored_at", "restored_by", "restore_reason"]
         )
     return RestoreResult(event, len(projects), len(releases), len(files), purged)
-
-
-def _mark_restored(model, objs, *, actor, reason, now):
-    for obj in objs:
-        obj.removed_at = None
-        obj.removed_by = None
-        obj.removal_reason = ""
-        obj.removal_event = None
-    if objs:
-        bulk_update_tracked(
-            model,
-            objs,
-            ["removed_at", "removed_by", "removal_reason", "removal_event"],
-            actor=actor,
-            reason=reason,
-            when=now,
-        )
 
 
 PURGE_CATEGORIES = (RemovalCategory.LEGAL, RemovalCategory.SECURITY)

@@ -79,7 +79,7 @@ def parse_distribution_filename(filename):
     return PackageType.SDIST, name, version, "source"
 
 
-def refuse_used_filename(filename):
+def refuse_used_filename(*, filename):
     """Raise RegistryError if `filename` was ever accepted (PyPI's rule: never twice)."""
     if FilenameRegistry.objects.filter(filename=filename).exists():
         raise RegistryError(
@@ -132,7 +132,7 @@ def add_file(
         core_metadata=core_metadata,
     )
     with transaction.atomic():
-        refuse_used_filename(filename)
+        refuse_used_filename(filename=filename)
         # Lock the release alone: removals lock the project first, then its releases.
         locked = (
             Release.objects.select_for_update(of=("self",))

@@ -2,7 +2,9 @@
 
 import hashlib
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -16,11 +18,24 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from ..facts import Decider
 from ..history import bulk_create_tracked, record
-from ..models import Dependency, File, FilenameRegistry, PackageType, Release
+from ..models import (
+    Dependency,
+    File,
+    FilenameRegistry,
+    PackageType,
+    Project,
+    ProjectStatus,
+    Release,
+)
+from ..policy import Action
 from ..validators import parse_version
 from .errors import RegistryError
-from .guards import first_message, require_reason
+from .guards import first_message, locked_project, require_reason
+from .projects import create_project
+
+UPLOAD_REASON = "Uploaded"
 
 
 def create_release(*, project, version, actor, reason, now=None):
@@ -99,11 +114,183 @@ def add_file(
     reason,
     requires_python="",
     core_metadata="",
+    token_project=None,
     now=None,
 ):
-    """Store a distribution file of `release`; a filename ever used before is refused."""
+    """Store one more distribution file of an existing `release`, if every upload rule allows it.
+
+    The rules are publish_file's: a filename ever used before, a removed release, a project
+    that refuses uploads from `actor` (or from a token limited to `token_project`, another
+    project), a release pending removal or settled, a file over the size limit.
+    """
     require_reason(reason)
     now = now or timezone.now()
+    with transaction.atomic():
+        project = locked_project(release.project)
+        file = _admit_file(
+            release=release,
+            filename=filename,
+            content=content,
+            actor=actor,
+            requires_python=requires_python,
+            core_metadata=core_metadata,
+            now=now,
+        )
+        _refuse_upload(project=project, uploader=actor, token_project=token_project, now=now)
+        _refuse_new_file(release=file.release, now=now)
+        _save_file(file=file, content=content, actor=actor, reason=reason, now=now)
+    return file
+
+
+def publish_file(
+    *,
+    name,
+    version,
+    filename,
+    content: bytes,
+    uploader,
+    now,
+    token_project=None,
+    requires_python="",
+    requires_dist: Iterable[str] = (),
+    core_metadata="",
+    reason=UPLOAD_REASON,
+):
+    """Publish one uploaded distribution file of project `name`, version `version`.
+
+    Register the project if the name is new (or its removed project's name is free again),
+    create the release if the version is new, store the file and record the release's
+    dependencies, in one transaction. Refuse, with RegistryError, a file over the size limit
+    or whose filename was ever used; a reserved name; a project that refuses uploads (the
+    policy, quarantine, archived, pending removal) or a token limited to another project
+    (`token_project`); a removed, pending or settled release.
+    """
+    require_reason(reason)
+    refuse_oversized(filename=filename, size=len(content))
+    # The most specific refusal first: whatever else changed, this file is burned.
+    refuse_used_filename(filename=filename)
+    with transaction.atomic():
+        project = Project.objects.select_for_update().by_name(name).first()
+        if project is None or project.is_removed:
+            _refuse_token_scope(token_project=token_project, project=None, name=name)
+            project = create_project(
+                name=name, owner=uploader, actor=uploader, reason=reason, now=now
+            )
+        else:
+            _refuse_upload(project=project, uploader=uploader, token_project=token_project, now=now)
+        release = Release.objects.filter(project=project).by_version(version).first()
+        if release is None:
+            release = create_release(
+                project=project, version=version, actor=uploader, reason=reason, now=now
+            )
+        else:
+            _refuse_new_file(release=release, now=now)
+        file = _admit_file(
+            release=release,
+            filename=filename,
+            content=content,
+            actor=uploader,
+            requires_python=requires_python,
+            core_metadata=core_metadata,
+            now=now,
+        )
+        _save_file(file=file, content=content, actor=uploader, reason=reason, now=now)
+        set_dependencies(
+            release=release, requirements=list(requires_dist), actor=uploader, reason=reason
+        )
+    return file
+
+
+# The upload rules --------------------------------------------------------------------------------
+
+
+def refuse_oversized(*, filename, size):
+    """Refuse a file larger than `HOLDFAST_MAX_FILE_SIZE` bytes.
+
+    The upload endpoint also asks this before it reads the archive, so an oversized file is
+    refused before its digests and metadata are computed.
+    """
+    limit = settings.HOLDFAST_MAX_FILE_SIZE
+    if size > limit:
+        raise RegistryError(
+            f"{filename} is {size:,} bytes; this registry accepts files up to "
+            f"{limit:,} bytes. Ask the registry admins if your project needs more.",
+            code="too_large",
+        )
+
+
+def _refuse_upload(*, project, uploader, token_project=None, now):
+    """Refuse an upload to the live `project` by `uploader` (with a token limited to
+    `token_project`, if any): the token's scope, the policy (role, quarantine), archived,
+    pending removal."""
+    _refuse_token_scope(token_project=token_project, project=project, name=project.name)
+    decision = Decider(project, uploader, now=now).decide(Action.UPLOAD)
+    if not decision.allowed:
+        code = "quarantined" if project.status == ProjectStatus.QUARANTINED else "not_allowed"
+        raise RegistryError(
+            f"You cannot upload to {project.name}: {decision.explanation}", code=code
+        )
+    if project.status == ProjectStatus.ARCHIVED:
+        raise RegistryError(
+            f"{project.name} is archived, so it accepts no new uploads. An owner can unarchive "
+            "it on the project's page.",
+            code="archived",
+        )
+    if project.pending_removal_at is not None:
+        raise RegistryError(
+            f"{project.name} is pending removal, so it accepts no new uploads. An owner can "
+            "cancel the scheduled removal on the project's page.",
+            code="pending_removal",
+        )
+
+
+def _refuse_token_scope(*, token_project, project, name):
+    """Refuse a token limited to another project, or to any project when creating one."""
+    if token_project is None or (project is not None and token_project.pk == project.pk):
+        return
+    if project is None:
+        raise RegistryError(
+            f"This token is limited to the project {token_project.name}; creating "
+            f"{name} needs a token for your whole account.",
+            code="token_scope",
+        )
+    raise RegistryError(
+        f"This token is limited to the project {token_project.name}, not {project.name}. "
+        "Use a token for this project or for your whole account.",
+        code="token_scope",
+    )
+
+
+def _refuse_new_file(*, release, now):
+    """Refuse a new file for an existing `release` that is removed, pending removal, or older
+    than the upload window (`HOLDFAST_RELEASE_UPLOAD_WINDOW_DAYS`)."""
+    project = release.project
+    if release.is_removed:
+        raise RegistryError(
+            f"{project.name} {release.version} was removed; a version can be published only "
+            "once. Release a new version instead.",
+            code="version_removed",
+        )
+    if release.pending_removal_at is not None:
+        raise RegistryError(
+            f"{project.name} {release.version} is pending removal and accepts no new files.",
+            code="pending_removal",
+        )
+    window = settings.HOLDFAST_RELEASE_UPLOAD_WINDOW_DAYS
+    if now - release.created_at > timedelta(days=window):
+        raise RegistryError(
+            f"{project.name} {release.version} was published on "
+            f"{release.created_at:%Y-%m-%d}; a release accepts new files only for {window} days, "
+            "so a published version cannot quietly gain a new artifact. Publish a new version "
+            "(for example a post-release) instead.",
+            code="release_settled",
+        )
+
+
+def _admit_file(*, release, filename, content, actor, requires_python, core_metadata, now):
+    """Return the unsaved File of `release` named `filename`, or refuse it: a filename that
+    is invalid, names another project or version, or was used before; a file too large; a
+    removed release. Call it inside the transaction, with the project locked."""
     packagetype, name, version, python_tag = parse_distribution_filename(filename)
     project = release.project
     if name != project.normalized_name:
@@ -118,51 +305,50 @@ def add_file(
             f"{release.version}. Rebuild the file with the matching version.",
             code="filename_mismatch",
         )
-    digest = hashlib.sha256(content).hexdigest()
-    file = File(
+    refuse_oversized(filename=filename, size=len(content))
+    refuse_used_filename(filename=filename)
+    # Read the release again under the project's lock: a removal may have taken it meanwhile.
+    release = Release.objects.select_related("project").get(pk=release.pk)
+    if release.is_removed or release.project.is_removed:
+        raise RegistryError(
+            f"{release} has been removed, so it takes no new files; a removed version is "
+            "never published again. Publish a new version instead.",
+            code="release_removed",
+        )
+    return File(
         release=release,
         filename=filename,
         packagetype=packagetype,
         python_version=python_tag,
         requires_python=requires_python,
-        sha256=digest,
+        sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
         uploaded_at=now,
         uploaded_by=actor,
         core_metadata=core_metadata,
     )
-    with transaction.atomic():
-        refuse_used_filename(filename=filename)
-        # Lock the release alone: removals lock the project first, then its releases.
-        locked = (
-            Release.objects.select_for_update(of=("self",))
-            .select_related("project")
-            .get(pk=release.pk)
-        )
-        if locked.is_removed or locked.project.is_removed:
-            raise RegistryError(
-                f"{locked} has been removed, so it takes no new files; a removed version is "
-                "never published again. Publish a new version instead.",
-                code="release_removed",
-            )
-        try:
-            with transaction.atomic():
-                record(
-                    FilenameRegistry(
-                        filename=filename, project_name=project.normalized_name, first_seen_at=now
-                    ),
-                    actor=actor,
-                    reason=reason,
-                ).save()
-        except IntegrityError:
-            raise RegistryError(
-                f"The filename {filename!r} was uploaded by someone else a moment ago.",
-                code="filename_reused",
-            ) from None
-        # Bytes first, then the row: a row never points at bytes that are not there.
-        file.blob.save(filename, ContentFile(content), save=False)
-        record(file, actor=actor, reason=reason).save()
-    return file
+
+
+def _save_file(*, file, content, actor, reason, now):
+    """Burn the filename, store the bytes, then save the row (never a row without bytes)."""
+    try:
+        with transaction.atomic():
+            record(
+                FilenameRegistry(
+                    filename=file.filename,
+                    project_name=file.release.project.normalized_name,
+                    first_seen_at=now,
+                ),
+                actor=actor,
+                reason=reason,
+            ).save()
+    except IntegrityError:
+        raise RegistryError(
+            f"The filename {file.filename!r} was uploaded by someone else a moment ago.",
+            code="filename_reused",
+        ) from None
+    file.blob.save(file.filename, ContentFile(content), save=False)
+    record(file, actor=actor, reason=reason).save()
 
 
 def set_dependencies(*, release, requirements: Iterable[str], actor, reason):

@@ -5,6 +5,10 @@ Nothing here is ever deleted by the product. Removal is a recorded, restorable s
 row stays as a tombstone. Writes go through `registry.services`; these models hold the rules the
 database itself can enforce.
 
+Every link to an account (roles, tokens, who uploaded, yanked, locked, removed, restored, purged
+or reserved) is `on_delete=PROTECT`: it is evidence of who did what, so an account that holds
+any is deactivated (`is_active=False`), never deleted.
+
 Where to look: `projects` (projects and roles), `releases` (releases, files, the filename
 registry, dependencies), `removals` (removal events and name reservations), `tokens`,
 `downloads`; `base` is the soft-removal shape they share. Import from this package.

@@ -25,7 +25,7 @@ class Removable(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="removed by",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -91,7 +91,7 @@ class Project(Removable):
     deletion_locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="deletions locked by",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -186,7 +186,7 @@ class Role(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="user",
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="project_roles",
     )
     project = models.ForeignKey(

@@ -66,7 +66,7 @@ class Release(Removable):
     yanked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="yanked by",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -205,7 +205,7 @@ class File(Removable):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="uploaded by",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -231,7 +231,7 @@ class File(Removable):
     purged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="purged by",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -20,7 +20,7 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="user",
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="api_tokens",
     )
     project = models.ForeignKey(

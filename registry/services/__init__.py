@@ -16,6 +16,7 @@ from .names import (
     expire_reservation,
     record_lapsed_reservations,
     reservation_blocking,
+    reserve_name,
 )
 from .projects import (
     add_role,
@@ -84,6 +85,7 @@ __all__ = [
     "remove_release",
     "remove_role",
     "reservation_blocking",
+    "reserve_name",
     "restore_removal",
     "set_dependencies",
     "unarchive_project",

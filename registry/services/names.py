@@ -1,15 +1,20 @@
-"""Name reservations: who may register a name, reserving a removed project's name, and lifting
-or lapsing a reservation."""
+"""Name reservations: who may register a name, reserving or prohibiting a name, reserving a
+removed project's name, and lifting or lapsing a reservation. Reservations change only here."""
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..history import bulk_update_tracked, record
 from ..models import NameReservation, ReservationReason, Role, RoleName
+from ..validators import normalize_project_name, validate_project_name
 from .errors import RegistryError
-from .guards import require_admin, require_reason
+from .guards import first_message, require_admin, require_reason
+
+# A removed project's name is reserved by removing the project, never by hand.
+ADMIN_GROUNDS = (ReservationReason.PROHIBITED, ReservationReason.LEGAL, ReservationReason.RESERVED)
 
 
 def reservation_blocking(*, normalized_name, user, now):
@@ -21,6 +26,69 @@ def reservation_blocking(*, normalized_name, user, now):
         return None
     if user is not None and reservation.allowed_users.filter(pk=user.pk).exists():
         return None
+    return reservation
+
+
+def refuse_reservation(*, name, grounds, until, now):
+    """Refuse a reservation an admin may not make: an invalid name, grounds other than
+    ADMIN_GROUNDS, an end in the past, or a name already reserved. Return the normalised name."""
+    try:
+        validate_project_name(name)
+    except ValidationError as error:
+        raise RegistryError(first_message(error), code="invalid_name") from None
+    if grounds not in ADMIN_GROUNDS:
+        raise RegistryError(
+            "A removed project's name is reserved by removing the project; choose one of: "
+            f"{', '.join(str(ReservationReason(value).label) for value in ADMIN_GROUNDS)}.",
+            code="invalid_grounds",
+        )
+    if until is not None and until <= now:
+        raise RegistryError(
+            "A reservation ends in the future, or never (leave the date empty).",
+            code="until_past",
+        )
+    normalized = normalize_project_name(name)
+    existing = NameReservation.objects.in_force(now).filter(normalized_name=normalized).first()
+    if existing is not None:
+        raise RegistryError(
+            f"The name {normalized} is already reserved ({existing.get_reason_display().lower()})."
+            " End that reservation first to reserve the name on other grounds.",
+            code="already_reserved",
+        )
+    return normalized
+
+
+def reserve_name(*, name, grounds, until=None, comment="", actor, reason, now=None):
+    """Reserve or prohibit `name` on `grounds` (registry admins): nobody may register it
+    until `until` (None: for ever). A lapsed reservation of the name is taken over."""
+    require_reason(reason)
+    require_admin(actor, "reserve or prohibit a name")
+    now = now or timezone.now()
+    with transaction.atomic():
+        normalized = normalize_project_name(name)
+        reservation = (
+            NameReservation.objects.select_for_update().filter(normalized_name=normalized).first()
+        )
+        refuse_reservation(name=name, grounds=grounds, until=until, now=now)
+        reservation = reservation or NameReservation(normalized_name=normalized)
+        reservation.reason = grounds
+        reservation.until = until
+        reservation.comment = comment
+        reservation.created_at = now
+        reservation.created_by = actor
+        reservation.expired_at = None
+        reservation.project = None
+        try:
+            with transaction.atomic():
+                record(reservation, actor=actor, reason=reason).save()
+        except IntegrityError:
+            raise RegistryError(
+                f"The name {normalized} was reserved by someone else a moment ago.",
+                code="already_reserved",
+            ) from None
+        if reservation.allowed_users.exists():
+            # Who could register the name under the old reservation may not under this one.
+            record(reservation, actor=actor, reason=reason).allowed_users.clear()
     return reservation
 
 

@@ -1,4 +1,9 @@
-"""Uploads: releases, their files and dependencies, and the rules a new file must pass."""
+"""Uploads: releases, their files and dependencies, and every rule a new file must pass.
+
+`publish_file` is the upload (the twine endpoint calls it): project and release created when
+new, the file stored, dependencies recorded. `add_file` adds a file to a release the caller
+holds. Both refuse, with the same RegistryError, whatever an upload rule refuses.
+"""
 
 import hashlib
 from collections.abc import Iterable

@@ -7,6 +7,8 @@ so these admins show and search; they never delete, and status fields are never 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from packaging.utils import canonicalize_name
 
 from . import services, tokens
@@ -31,6 +33,7 @@ from .models import (
     Release,
     RemovalCategory,
     RemovalEvent,
+    ReservationReason,
     Role,
 )
 
@@ -324,9 +327,37 @@ class DownloadCountAdmin(admin.ModelAdmin):
 
 
 class NameReservationForm(ReasonForm):
+    """Reserve or prohibit a name. The form only reads; `services.reserve_name` writes."""
+
     class Meta:
         model = NameReservation
-        fields = ["normalized_name", "reason", "until", "comment", "allowed_users", "project"]
+        fields = ["normalized_name", "reason", "until", "comment"]
+        labels = {"normalized_name": "Name", "reason": "Grounds"}
+        help_texts = {"normalized_name": "Any spelling: it is stored normalised."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [
+            (value, ReservationReason(value).label) for value in services.names.ADMIN_GROUNDS
+        ]
+
+    def validate_unique(self):
+        # The service takes over a lapsed reservation of the name and refuses one in force.
+        pass
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                services.names.refuse_reservation(
+                    name=data["normalized_name"],
+                    grounds=data["reason"],
+                    until=data.get("until"),
+                    now=timezone.now(),
+                )
+            except services.RegistryError as error:
+                raise forms.ValidationError(error.message) from None
+        return data
 
 
 @confirmed_action(
@@ -370,19 +401,44 @@ def allow_user(modeladmin, request, reservation, data):
 
 @admin.register(NameReservation)
 class NameReservationAdmin(AdminPowersMixin, NormalizedNameSearchMixin, TrackedAdmin):
-    form = NameReservationForm
+    """Read-only reservations: they are added through `services.reserve_name` (the add form),
+    and ended or opened to a user through the actions, each with a recorded reason."""
+
     list_display = ["normalized_name", "reason", "until", "created_at", "created_by"]
     list_filter = ["reason"]
     search_fields = ["normalized_name"]
     list_select_related = ["created_by"]
-    autocomplete_fields = ["allowed_users", "project"]
     history_list_display = HISTORY_COLUMNS
     actions = [expire_reservations, allow_user]
 
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self.has_act_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing stays possible through the view permission; changes go through the actions.
+        return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = NameReservationForm
+        return super().get_form(request, obj, **kwargs)
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        try:
+            reservation = services.reserve_name(
+                name=data["normalized_name"],
+                grounds=data["reason"],
+                until=data["until"],
+                comment=data["comment"],
+                actor=request.user,
+                reason=data["change_reason"],
+            )
+        except services.RegistryError as error:
+            # The form asked the same rules a moment ago: only a concurrent change gets here.
+            raise PermissionDenied(error.message) from None
+        # The admin's log entry and message name the row the service wrote.
+        obj.pk, obj.normalized_name = reservation.pk, reservation.normalized_name
 
 
 def _describe_event(event):

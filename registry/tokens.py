@@ -75,10 +75,3 @@ def authenticate(secret, *, now=None):
         # A usage timestamp, deliberately outside history (excluded_fields) and without a lock.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now or timezone.now())
     return token
-
-
-def may_upload_to(token, project):
-    """Whether `token` may act on `project` (or, with project None, create a new project)."""
-    if token.project_id is None:
-        return True
-    return project is not None and token.project_id == project.pk

@@ -3,6 +3,10 @@
 A multipart POST with `:action=file_upload`, the distribution in `content`, its digests and
 metadata fields, authenticated by HTTP basic auth as `__token__` with an API token. Every refusal
 is a 4xx whose reason phrase and body say what was wrong, because twine prints them.
+
+This module only reads the request (authentication, form, digests, the metadata inside the
+archive); every rule about the registry's state is `services.publish_file`'s, and its
+RegistryError becomes the 4xx answer here.
 """
 
 import base64
@@ -10,10 +14,7 @@ import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -22,23 +23,13 @@ from packaging.utils import canonicalize_name
 
 from . import tokens
 from .distributions import MetadataNotFound, read_core_metadata
-from .facts import Decider
-from .models import PackageType, Project, ProjectStatus, Release
-from .policy import Action
+from .models import PackageType
 from .services import (
     RegistryError,
-    add_file,
-    create_project,
-    create_release,
     parse_distribution_filename,
-    refuse_used_filename,
-    set_dependencies,
+    publish_file,
+    refuse_oversized,
 )
-from .validators import canonical_version
-
-DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
-DEFAULT_RELEASE_UPLOAD_WINDOW_DAYS = 14
-REASON = "Uploaded"
 
 
 class UploadError(Exception):
@@ -175,8 +166,8 @@ def parse_metadata(text):
 
 
 def publish_upload(*, token, filename, content, form, now):
-    """Check one uploaded file and publish it: project, release, file and dependencies."""
-    user = token.user
+    """Check the request's fields against the uploaded file, then publish it through
+    `services.publish_file`, which enforces every rule about the registry's state."""
     packagetype, name, version, _python_tag = parse_distribution_filename(filename)
     filetype = form.get("filetype")
     if filetype and filetype != packagetype:
@@ -184,12 +175,8 @@ def publish_upload(*, token, filename, content, form, now):
             f"filetype is {filetype!r} but {filename!r} is a "
             f"{PackageType(packagetype).label.lower()} ({packagetype})."
         )
-    limit = getattr(settings, "HOLDFAST_MAX_FILE_SIZE", DEFAULT_MAX_FILE_SIZE)
-    if content.size > limit:
-        raise UploadError(
-            f"{filename} is {content.size:,} bytes; this registry accepts files up to "
-            f"{limit:,} bytes. Ask the registry admins if your project needs more."
-        )
+    # Asked before the archive is read, so an oversized file costs no digest or unpacking.
+    refuse_oversized(filename=filename, size=content.size)
     digests = compute_digests(content)
     check_digests(form, digests)
     try:
@@ -208,96 +195,15 @@ def publish_upload(*, token, filename, content, form, now):
         raise UploadError(f"The name field {form_name!r} does not match {filename!r}.")
     if form_version and form_version != str(metadata.version) and form_version != str(version):
         raise UploadError(f"The version field {form_version!r} does not match {filename!r}.")
-
-    # The most specific refusal first: whatever else changed, this file is burned.
-    refuse_used_filename(filename)
-    with transaction.atomic():
-        project = Project.objects.select_for_update().by_name(name).first()
-        if project is None or project.is_removed:
-            if token.project_id is not None:
-                raise RegistryError(
-                    f"This token is limited to the project {token.project.name}; creating "
-                    f"{metadata.name} needs a token for your whole account.",
-                    code="token_scope",
-                )
-            project = create_project(
-                name=metadata.name, owner=user, actor=user, reason=REASON, now=now
-            )
-        else:
-            check_may_upload(project, token, now=now)
-        release = release_for_upload(project, str(metadata.version), user=user, now=now)
-        file = add_file(
-            release=release,
-            filename=filename,
-            content=content.read(),
-            actor=user,
-            reason=REASON,
-            requires_python=str(metadata.requires_python or ""),
-            core_metadata=metadata_text,
-            now=now,
-        )
-        set_dependencies(
-            release=release,
-            requirements=[str(requirement) for requirement in metadata.requires_dist or []],
-            actor=user,
-            reason=REASON,
-        )
-    return file
-
-
-def check_may_upload(project, token, *, now):
-    if not tokens.may_upload_to(token, project):
-        raise RegistryError(
-            f"This token is limited to the project {token.project.name}, not {project.name}. "
-            "Use a token for this project or for your whole account.",
-            code="token_scope",
-        )
-    decision = Decider(project, token.user, now=now).decide(Action.UPLOAD)
-    if not decision.allowed:
-        code = "quarantined" if project.status == ProjectStatus.QUARANTINED else "not_allowed"
-        raise RegistryError(
-            f"You cannot upload to {project.name}: {decision.explanation}", code=code
-        )
-    if project.status == ProjectStatus.ARCHIVED:
-        raise RegistryError(
-            f"{project.name} is archived, so it accepts no new uploads. An owner can unarchive "
-            "it on the project's page.",
-            code="archived",
-        )
-    if project.pending_removal_at is not None:
-        raise RegistryError(
-            f"{project.name} is pending removal, so it accepts no new uploads. An owner can "
-            "cancel the scheduled removal on the project's page.",
-            code="pending_removal",
-        )
-
-
-def release_for_upload(project, version, *, user, now):
-    """Return the live release to add the file to, creating it if the version is new."""
-    release = Release.objects.filter(project=project, canonical_version=canonical_version(version))
-    release = release.first()
-    if release is None:
-        return create_release(project=project, version=version, actor=user, reason=REASON, now=now)
-    if release.is_removed:
-        raise RegistryError(
-            f"{project.name} {release.version} was removed; a version can be published only "
-            "once. Release a new version instead.",
-            code="version_removed",
-        )
-    if release.pending_removal_at is not None:
-        raise RegistryError(
-            f"{project.name} {release.version} is pending removal and accepts no new files.",
-            code="pending_removal",
-        )
-    window = getattr(
-        settings, "HOLDFAST_RELEASE_UPLOAD_WINDOW_DAYS", DEFAULT_RELEASE_UPLOAD_WINDOW_DAYS
+    return publish_file(
+        name=metadata.name,
+        version=str(metadata.version),
+        filename=filename,
+        content=content.read(),
+        uploader=token.user,
+        token_project=token.project,
+        requires_python=str(metadata.requires_python or ""),
+        requires_dist=[str(requirement) for requirement in metadata.requires_dist or []],
+        core_metadata=metadata_text,
+        now=now,
     )
-    if now - release.created_at > timedelta(days=window):
-        raise RegistryError(
-            f"{project.name} {release.version} was published on "
-            f"{release.created_at:%Y-%m-%d}; a release accepts new files only for {window} days, "
-            "so a published version cannot quietly gain a new artifact. Publish a new version "
-            "(for example a post-release) instead.",
-            code="release_settled",
-        )
-    return release

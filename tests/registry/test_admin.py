@@ -390,9 +390,10 @@ def test_project_history_view_shows_username_and_reason(registry_admin_client):
 
 
 def test_project_history_view_keeps_the_username_of_a_deleted_actor(registry_admin_client):
+    # The actor registers the project for someone else: a role would protect the account.
     actor = UserFactory(username="departed-actor")
     project = services.create_project(
-        name="history-pkg", owner=actor, actor=actor, reason="Registered", now=NOW
+        name="history-pkg", owner=UserFactory(), actor=actor, reason="Registered", now=NOW
     )
     actor.delete()
 

@@ -610,7 +610,9 @@ def test_add_file_refuses_a_filename_naming_another_version(owner):
 
 
 def test_add_file_accepts_an_equivalent_spelling_of_the_version(owner):
-    release = ReleaseFactory(project=ProjectFactory(name="right-pkg"), version="1.0")
+    # add_file checks the upload rules: the uploader needs a role on the project.
+    project = RoleFactory(user=owner, project=ProjectFactory(name="right-pkg")).project
+    release = ReleaseFactory(project=project, version="1.0")
 
     file = services.add_file(
         release=release,
@@ -640,7 +642,8 @@ def test_add_file_refuses_an_invalid_filename(owner):
 
 
 def test_add_file_saves_the_blob_in_storage_with_digest_and_size(owner, media_root):
-    release = ReleaseFactory(project=ProjectFactory(name="stored-pkg"), version="1.0")
+    project = RoleFactory(user=owner, project=ProjectFactory(name="stored-pkg")).project
+    release = ReleaseFactory(project=project, version="1.0")
     content = b"the bytes of a wheel"
 
     file = services.add_file(

@@ -730,13 +730,18 @@ def test_restoring_a_project_ends_its_name_reservation(
     young_project, owner, other_user, registry_admin
 ):
     event = services.remove_project(project=young_project, actor=owner, reason=REASON, now=NOW)
-    assert services.reservation_blocking("young-pkg", user=other_user, now=NOW + HOUR)
+    assert services.reservation_blocking(
+        normalized_name="young-pkg", user=other_user, now=NOW + HOUR
+    )
 
     services.restore_removal(event=event, actor=registry_admin, reason="Undo", now=NOW + HOUR)
 
     reservation = NameReservation.objects.get(normalized_name="young-pkg")
     assert reservation.until == NOW + HOUR
-    assert services.reservation_blocking("young-pkg", user=other_user, now=NOW + HOUR) is None
+    assert (
+        services.reservation_blocking(normalized_name="young-pkg", user=other_user, now=NOW + HOUR)
+        is None
+    )
     assert last_history(reservation).until == NOW + HOUR
 
 

@@ -1,0 +1,401 @@
+"""Removal, restore and purge, and the pending-removal stage of a staged removal.
+
+Removal is soft and recorded as one RemovalEvent; restore undoes exactly one event; purge
+destroys bytes and leaves tombstones.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import policy
+from ..facts import Decider
+from ..history import bulk_update_tracked, record
+from ..models import (
+    File,
+    Project,
+    Release,
+    RemovalCategory,
+    RemovalEvent,
+    RemovalScope,
+)
+from ..policy import Action
+from .errors import PolicyRefusal, RegistryError
+from .guards import (
+    check_policy,
+    locked_project,
+    locked_release,
+    refuse_if_removed,
+    require_admin,
+    require_reason,
+)
+from .names import end_removed_project_reservation, reserve_removed_name
+
+# Pending removal (the staged-removal workflow) ---------------------------------------------------
+
+
+def mark_pending_removal(*, project, release=None, actor, reason, now=None):
+    """Hide `project` (or one `release`) from /simple/; serve it only at /pending/simple/.
+
+    Called by the staged-removal workflow when a case enters its pending stage, which is
+    where the decision to remove was taken; the registry only records the state, so the
+    actor may be None when the scheduler moves the case. Uploads are refused from now on.
+    """
+    require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = locked_project(project)
+        refuse_if_removed(project)
+        target = project if release is None else locked_release(release)
+        if target.is_removed:
+            raise RegistryError(f"{target} has been removed.", code="removed")
+        if target.pending_removal_at is not None:
+            return target
+        target.pending_removal_at = now
+        record(target, actor=actor, reason=reason).save(update_fields=["pending_removal_at"])
+    return target
+
+
+def mark_pending_removal_many(*, projects=(), releases=(), actor, reason, now):
+    """`mark_pending_removal` for a scheduler batch, in a fixed number of queries.
+
+    Rows already pending keep their date; removed rows are skipped (the caller re-reads
+    what happened from the returned lists of rows actually marked).
+    """
+    require_reason(reason)
+    marked = {}
+    with transaction.atomic():
+        for model, objs in ((Project, projects), (Release, releases)):
+            rows = list(
+                model.objects.select_for_update()
+                .filter(
+                    pk__in=[obj.pk for obj in objs],
+                    pending_removal_at__isnull=True,
+                    removed_at__isnull=True,
+                )
+                .order_by("pk")
+            )
+            for row in rows:
+                row.pending_removal_at = now
+            if rows:
+                bulk_update_tracked(
+                    model, rows, ["pending_removal_at"], actor=actor, reason=reason, when=now
+                )
+            marked[model] = rows
+    return marked[Project], marked[Release]
+
+
+def clear_pending_removal(*, project, release=None, actor, reason, now=None):
+    """Put a project (or release) pending removal back on /simple/ (cancelled or kept)."""
+    require_reason(reason)
+    with transaction.atomic():
+        project = locked_project(project)
+        target = project if release is None else locked_release(release)
+        if target.pending_removal_at is None:
+            return target
+        target.pending_removal_at = None
+        record(target, actor=actor, reason=reason).save(update_fields=["pending_removal_at"])
+    return target
+
+
+# Removal, restore, purge -------------------------------------------------------------------------
+
+
+def _category_for(decision, category):
+    """Maintainers' removals are their own requests; admins say which kind of removal it is."""
+    if decision.rule.startswith("admin"):
+        if category is None:
+            raise RegistryError(
+                "Say which kind of removal this is (legal, security, abuse, ...): registry "
+                "admins' removals are recorded with a category.",
+                code="no_category",
+            )
+        if category not in RemovalCategory.values:
+            raise RegistryError(
+                f"Unknown removal category {category!r}; choose one of: "
+                f"{', '.join(RemovalCategory.values)}.",
+                code="invalid_category",
+            )
+        return category
+    return RemovalCategory.OWNER_REQUEST
+
+
+def _new_event(*, project, scope, decision, category, actor, reason, now, summary):
+    event = RemovalEvent(
+        created_at=now,
+        actor=actor,
+        actor_username=actor.get_username() if actor else "",
+        project=project,
+        scope=scope,
+        category=_category_for(decision, category),
+        reason=reason,
+        policy_rule=decision.rule,
+        is_override=decision.override,
+        summary=summary,
+    )
+    record(event, actor=actor, reason=reason).save()
+    return event
+
+
+def _mark_removed(*, model, objs, event, actor, reason, now):
+    """Mark `objs` removed by `event`, or restored when `event` is None; one history row each."""
+    removed = event is not None
+    for obj in objs:
+        obj.removed_at = now if removed else None
+        obj.removed_by = actor if removed else None
+        obj.removal_reason = reason if removed else ""
+        obj.removal_event = event
+    if objs:
+        bulk_update_tracked(
+            model,
+            objs,
+            ["removed_at", "removed_by", "removal_reason", "removal_event"],
+            actor=actor,
+            reason=reason,
+            when=now,
+        )
+
+
+def _live_files(**filters):
+    return list(
+        File.objects.select_for_update().filter(removed_at__isnull=True, **filters).order_by("pk")
+    )
+
+
+def remove_files(*, files, actor, reason, category=None, now=None):
+    """Remove some files of one project (soft: restorable through the RemovalEvent)."""
+    require_reason(reason)
+    now = now or timezone.now()
+    file_ids = [file.pk for file in files]
+    if not file_ids:
+        raise RegistryError("Choose at least one file to remove.", code="nothing_chosen")
+    with transaction.atomic():
+        project_ids = set(
+            Release.objects.filter(files__pk__in=file_ids).values_list("project_id", flat=True)
+        )
+        if len(project_ids) != 1:
+            raise RegistryError("Remove files of one project at a time.", code="several_projects")
+        project = locked_project(Project(pk=project_ids.pop()))
+        locked = list(
+            File.objects.select_for_update().filter(pk__in=file_ids).select_related("release")
+        )
+        already = [file.filename for file in locked if file.is_removed]
+        if already:
+            raise RegistryError(
+                f"Already removed: {', '.join(sorted(already))}.", code="already_removed"
+            )
+        decider = Decider(project, actor, now=now)
+        decisions = [decider.decide(Action.DELETE_FILE, file=file) for file in locked]
+        refused = next((decision for decision in decisions if not decision.allowed), None)
+        if refused is not None:
+            raise PolicyRefusal(refused)
+        decision = next((d for d in decisions if d.override), decisions[0])
+        event = _new_event(
+            project=project,
+            scope=RemovalScope.FILES,
+            decision=decision,
+            category=category,
+            actor=actor,
+            reason=reason,
+            now=now,
+            summary={"project": project.name, "files": sorted(f.filename for f in locked)},
+        )
+        _mark_removed(model=File, objs=locked, event=event, actor=actor, reason=reason, now=now)
+    return event
+
+
+def remove_release(*, release, actor, reason, category=None, now=None):
+    """Remove a release and its live files as one restorable RemovalEvent."""
+    require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = locked_project(release.project)
+        release = locked_release(release)
+        if release.is_removed:
+            raise RegistryError(f"{release} has already been removed.", code="already_removed")
+        decision = check_policy(
+            Action.DELETE_RELEASE, project=project, actor=actor, now=now, release=release
+        )
+        files = _live_files(release=release)
+        event = _new_event(
+            project=project,
+            scope=RemovalScope.RELEASE,
+            decision=decision,
+            category=category,
+            actor=actor,
+            reason=reason,
+            now=now,
+            summary={
+                "project": project.name,
+                "releases": [release.version],
+                "files": [file.filename for file in files],
+            },
+        )
+        _mark_removed(
+            model=Release, objs=[release], event=event, actor=actor, reason=reason, now=now
+        )
+        _mark_removed(model=File, objs=files, event=event, actor=actor, reason=reason, now=now)
+    return event
+
+
+def remove_project(*, project, actor, reason, category=None, now=None):
+    """Remove a project with its live releases and files, and reserve its name per policy."""
+    require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = locked_project(project)
+        if project.is_removed:
+            raise RegistryError(f"{project.name} has already been removed.", code="already_removed")
+        decider = Decider(project, actor, now=now)
+        decision = check_policy(
+            Action.DELETE_PROJECT, project=project, actor=actor, now=now, decider=decider
+        )
+        releases = list(
+            Release.objects.select_for_update().filter(project=project, removed_at__isnull=True)
+        )
+        files = _live_files(release__project=project)
+        event = _new_event(
+            project=project,
+            scope=RemovalScope.PROJECT,
+            decision=decision,
+            category=category,
+            actor=actor,
+            reason=reason,
+            now=now,
+            summary={
+                "project": project.name,
+                "releases": [release.version for release in releases],
+                "files": [file.filename for file in files],
+            },
+        )
+        _mark_removed(
+            model=Project, objs=[project], event=event, actor=actor, reason=reason, now=now
+        )
+        _mark_removed(
+            model=Release, objs=releases, event=event, actor=actor, reason=reason, now=now
+        )
+        _mark_removed(model=File, objs=files, event=event, actor=actor, reason=reason, now=now)
+        rule = policy.reservation_for_removed_project(
+            project=decider.facts, now=now, config=decider.config
+        )
+        reserve_removed_name(project=project, rule=rule, actor=actor, now=now)
+    return event
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    event: RemovalEvent
+    projects: int
+    releases: int
+    files: int
+    purged_files_left_removed: tuple[str, ...]
+
+
+def restore_removal(*, event, actor, reason, now=None):
+    """Undo one RemovalEvent, whatever it contained (registry admins), in a fixed number of
+    queries. Purged files stay removed: their bytes are gone."""
+    require_reason(reason)
+    require_admin(actor, "restore removed objects")
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=event.project_id)
+        event = RemovalEvent.objects.select_for_update().get(pk=event.pk)
+        if event.is_restored:
+            raise RegistryError(
+                f"This removal was already restored on {event.restored_at:%Y-%m-%d %H:%M} UTC "
+                f"by {event.restored_by or 'someone'}.",
+                code="already_restored",
+            )
+        if project.created_at > event.created_at:
+            raise RegistryError(
+                f"The name {project.name} was registered again after this removal, so what it "
+                "took away cannot be put back into the new project. Restore is not possible.",
+                code="name_reused",
+            )
+        if project.is_removed and project.removal_event_id != event.pk:
+            raise RegistryError(
+                f"{project.name} itself was removed later (another removal event); restore "
+                "that removal first.",
+                code="project_removed",
+            )
+        # Files put back under a release that is still removed would be live yet unreachable.
+        removed_later = list(
+            Release.objects.filter(files__removal_event=event, removed_at__isnull=False)
+            .exclude(removal_event=event)
+            .order_by("version")
+            .values_list("version", flat=True)
+            .distinct()
+        )
+        if removed_later:
+            raise RegistryError(
+                f"The release {', '.join(removed_later)} of {project.name} that these files "
+                "belong to was removed later (another removal event); restore that removal "
+                "first.",
+                code="release_removed",
+            )
+        projects = [project] if project.removal_event_id == event.pk else []
+        releases = list(Release.objects.select_for_update().filter(removal_event=event))
+        files = list(File.objects.select_for_update().filter(removal_event=event))
+        purged = tuple(sorted(file.filename for file in files if file.is_purged))
+        files = [file for file in files if not file.is_purged]
+        for model, objs in ((Project, projects), (Release, releases), (File, files)):
+            _mark_removed(model=model, objs=objs, event=None, actor=actor, reason=reason, now=now)
+        if projects:
+            end_removed_project_reservation(project=project, actor=actor, now=now)
+        event.restored_at = now
+        event.restored_by = actor
+        event.restore_reason = reason
+        record(event, actor=actor, reason=reason).save(
+            update_fields=["restored_at", "restored_by", "restore_reason"]
+        )
+    return RestoreResult(event, len(projects), len(releases), len(files), purged)
+
+
+PURGE_CATEGORIES = (RemovalCategory.LEGAL, RemovalCategory.SECURITY)
+
+
+def purge_files(*, files, actor, reason, category, now=None):
+    """Destroy the bytes of `files` (registry admins; legal or security reasons only).
+
+    Live files are removed first, in one RemovalEvent. The rows stay as tombstones with their
+    SHA-256 and their filenames stay burned; a purged file can never be restored. The bytes are
+    deleted from storage once the transaction has committed.
+    """
+    require_reason(reason)
+    require_admin(actor, "purge files")
+    if category not in PURGE_CATEGORIES:
+        raise RegistryError(
+            "Files can be purged only for a legal or security reason; otherwise remove them "
+            "(removal keeps the bytes and can be undone).",
+            code="purge_category",
+        )
+    now = now or timezone.now()
+    file_ids = [file.pk for file in files]
+    if not file_ids:
+        raise RegistryError("Choose at least one file to purge.", code="nothing_chosen")
+    with transaction.atomic():
+        live = [file for file in File.objects.filter(pk__in=file_ids) if not file.is_removed]
+        if live:
+            remove_files(files=live, actor=actor, reason=reason, category=category, now=now)
+        locked = list(
+            File.objects.select_for_update().filter(pk__in=file_ids, purged_at__isnull=True)
+        )
+        blob_names = [file.blob.name for file in locked if file.blob]
+        for file in locked:
+            file.purged_at = now
+            file.purged_by = actor
+            file.purge_reason = f"{RemovalCategory(category).label}: {reason}"
+            file.blob = ""
+        if locked:
+            bulk_update_tracked(
+                File,
+                locked,
+                ["purged_at", "purged_by", "purge_reason", "blob"],
+                actor=actor,
+                reason=reason,
+                when=now,
+            )
+        storage = File._meta.get_field("blob").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in blob_names])
+    return locked

@@ -344,14 +344,10 @@ def _remove_staged(case, *, actor, reason, now, data):
 
 
 def _plan_keep(case, now, data):
-    return [
-        PlanItem(
-            f"Serve {case.target} from /simple/ again",
-            "it stays deprecated"
-            if case.release_id is None
-            else "it stays yanked; an owner can un-yank it",
-        )
-    ]
+    kept = "it stays deprecated" if case.release_id is None else "it stays yanked"
+    if case.state == StagedState.DEPRECATED:
+        return [PlanItem(f"Keep {case.target} on /simple/", f"{kept}; it is never hidden")]
+    return [PlanItem(f"Serve {case.target} from /simple/ again", kept)]
 
 
 def _keep_staged(case, *, actor, reason, now, data):

@@ -469,6 +469,11 @@ def purge_files(*, files, actor, reason, category, now=None):
     if not file_ids:
         raise RegistryError("Choose at least one file to purge.", code="nothing_chosen")
     with transaction.atomic():
+        # Lock the projects (in one order) before reading whether each file is live. Otherwise
+        # a restore committing between that read and the purge brings the file back, and the
+        # purge then hits the "a purged file must stay removed" constraint (a server error).
+        project_ids = Release.objects.filter(files__pk__in=file_ids).values("project_id")
+        list(Project.objects.select_for_update().filter(pk__in=project_ids).order_by("pk"))
         live = [file for file in File.objects.filter(pk__in=file_ids) if not file.is_removed]
         if live:
             remove_files(files=live, actor=actor, reason=reason, category=category, now=now)

@@ -190,3 +190,52 @@ def test_a_restore_racing_a_removal_of_the_project_does_one_then_the_other_or_re
         1 if first == "restore" else 0
     )
     assert no_live_file_in_a_removed_release()
+
+
+# A restore racing a purge of the same files -------------------------------------------------------
+
+
+@pytest.mark.parametrize("first", ["restore", "purge"])
+def test_a_restore_racing_a_purge_never_leaves_a_live_file_without_bytes(
+    project, owner, registry_admin, second_admin, first
+):
+    release = Release.objects.get(project=project, version="2.0")
+    doomed, kept = release.files.order_by("filename")
+    release_event = services.remove_release(release=release, actor=owner, reason="Bad", now=NOW)
+
+    def act(n):
+        if (n == 0) == (first == "restore"):
+            return services.restore_removal(
+                event=RemovalEvent.objects.get(pk=release_event.pk),
+                actor=fresh(registry_admin),
+                reason="Restored by the admin",
+                now=NOW + HOUR,
+            )
+        return services.purge_files(
+            files=[File.objects.get(pk=doomed.pk)],
+            actor=fresh(second_admin),
+            reason="Leaked key",
+            category="security",
+            now=NOW + HOUR,
+        )
+
+    # The file's row is held: the restore (or the purge) has already read its state when it
+    # comes to lock it, which is where a purge that read the file without the project's lock
+    # would purge a file the restore had just brought back.
+    results = race(File, doomed.pk, act, in_order=True)
+
+    doomed.refresh_from_db()
+    assert doomed.is_purged and doomed.is_removed
+    assert File.objects.get(pk=kept.pk).is_removed is False
+    if first == "restore":
+        restored, purged = outcome(results, services.RestoreResult, list)
+        assert restored.files == 2 and restored.purged_files_left_removed == ()
+        assert doomed.removal_event != release_event  # removed again, then purged
+        assert doomed.removal_event.summary["files"] == [doomed.filename]
+    else:
+        purged, restored = outcome(results, list, services.RestoreResult)
+        assert restored.files == 1
+        assert restored.purged_files_left_removed == (doomed.filename,)
+        assert doomed.removal_event == release_event
+    assert [file.pk for file in purged] == [doomed.pk]
+    assert not File.history.filter(id=doomed.pk, purged_at__isnull=False, removed_at__isnull=True)

@@ -50,6 +50,16 @@ def outcome(results, *types):
     return results
 
 
+def restore_by(admin, event):
+    """Restore `event` as `admin` in this thread, both read again on its connection."""
+    return services.restore_removal(
+        event=RemovalEvent.objects.get(pk=event.pk),
+        actor=fresh(admin),
+        reason="Restored by the admin",
+        now=NOW + HOUR,
+    )
+
+
 def no_live_file_in_a_removed_release():
     return not File.objects.live().filter(release__removed_at__isnull=False).exists()
 
@@ -156,12 +166,7 @@ def test_a_restore_racing_a_removal_of_the_project_does_one_then_the_other_or_re
 
     def act(n):
         if (n == 0) == (first == "restore"):
-            return services.restore_removal(
-                event=RemovalEvent.objects.get(pk=release_event.pk),
-                actor=fresh(registry_admin),
-                reason="Restored by the admin",
-                now=NOW + HOUR,
-            )
+            return restore_by(registry_admin, release_event)
         return services.remove_project(
             project=Project.objects.get(pk=project.pk),
             actor=fresh(other_user),
@@ -205,12 +210,7 @@ def test_a_restore_racing_a_purge_never_leaves_a_live_file_without_bytes(
 
     def act(n):
         if (n == 0) == (first == "restore"):
-            return services.restore_removal(
-                event=RemovalEvent.objects.get(pk=release_event.pk),
-                actor=fresh(registry_admin),
-                reason="Restored by the admin",
-                now=NOW + HOUR,
-            )
+            return restore_by(registry_admin, release_event)
         return services.purge_files(
             files=[File.objects.get(pk=doomed.pk)],
             actor=fresh(second_admin),

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from registry import services
-from registry.models import File, NameReservation, Project, Release, RemovalEvent
+from registry.models import File, Project, Release
 from registry.services import RegistryError
 from tests.factories import publish
+from tests.registry.test_removal import state
 
 pytestmark = pytest.mark.django_db
 
@@ -44,25 +45,6 @@ def restore(event, admin, *, now=NOW + DAY):
     return services.restore_removal(event=event, actor=admin, reason="Undo", now=now)
 
 
-def evidence():
-    """Every row a refused restore must leave as it was."""
-    return {
-        "removed": (
-            list(Project.objects.removed().values_list("pk", flat=True)),
-            list(Release.objects.removed().values_list("pk", flat=True)),
-            list(File.objects.removed().values_list("pk", flat=True)),
-        ),
-        "restored": list(RemovalEvent.objects.filter(restored_at__isnull=False).values("pk")),
-        "history": (
-            Project.history.count(),
-            Release.history.count(),
-            File.history.count(),
-            RemovalEvent.history.count(),
-            NameReservation.history.count(),
-        ),
-    }
-
-
 def names(files):
     return sorted(file.filename for file in files)
 
@@ -74,7 +56,7 @@ def test_restoring_files_that_were_all_purged_is_refused(release, owner, registr
     files = list(release.files.all())
     event = services.remove_files(files=files, actor=owner, reason="Broken", now=NOW)
     purge(files, registry_admin)
-    before = evidence()
+    before = state()
 
     with pytest.raises(RegistryError) as refused:
         restore(event, registry_admin)
@@ -86,7 +68,7 @@ def test_restoring_files_that_were_all_purged_is_refused(release, owner, registr
     assert "a purged file can never be restored" in message
     assert "the owners publish a new version" in message
     assert message.endswith("Nothing was changed: the removal stays recorded as not restored.")
-    assert evidence() == before
+    assert state() == before
     event.refresh_from_db()
     assert event.restored_at is None and "left_removed" not in event.summary
 
@@ -94,7 +76,7 @@ def test_restoring_files_that_were_all_purged_is_refused(release, owner, registr
 def test_restoring_a_release_whose_files_were_all_purged_is_refused(release, owner, registry_admin):
     event = services.remove_release(release=release, actor=owner, reason="Broken", now=NOW)
     purge(release.files.all(), registry_admin)
-    before = evidence()
+    before = state()
 
     with pytest.raises(RegistryError) as refused:
         restore(event, registry_admin)
@@ -103,7 +85,7 @@ def test_restoring_a_release_whose_files_were_all_purged_is_refused(release, own
     assert "The release(s) 1.0 of purged-pkg stay removed too: all their files are purged" in str(
         refused.value
     )
-    assert evidence() == before
+    assert state() == before
     assert Release.objects.get(pk=release.pk).is_removed
 
 
@@ -114,7 +96,7 @@ def test_restoring_a_project_whose_files_were_all_purged_is_refused(
         project=project, actor=registry_admin, reason="Malware", category="security", now=NOW
     )
     purge(release.files.all(), registry_admin)
-    before = evidence()
+    before = state()
 
     with pytest.raises(RegistryError) as refused:
         restore(event, registry_admin, now=NOW + HOUR * 2)
@@ -123,7 +105,7 @@ def test_restoring_a_project_whose_files_were_all_purged_is_refused(
     message = str(refused.value)
     assert "purged-pkg stays removed too, with its releases: all its files are purged" in message
     assert "end its name reservation or let them register the name" in message
-    assert evidence() == before
+    assert state() == before
     assert services.reservation_blocking(
         normalized_name="purged-pkg", user=other_user, now=NOW + HOUR * 2
     )

@@ -455,7 +455,9 @@ def _describe_event(event):
 @confirmed_action(
     description="Restore what the selected removal events took away",
     explanation="Each event is undone in one step: its project, releases and files come back "
-    "to the index exactly as they were. Purged files stay removed (their bytes are gone).",
+    "to the index exactly as they were. Purged files stay removed (their bytes are gone), and so "
+    "does a release or project whose files are all purged; an event of which nothing can come "
+    "back is refused and stays unrestored.",
     permissions=["restore"],
     submit_label="Restore",
     describe=_describe_event,
@@ -466,11 +468,8 @@ def restore_events(modeladmin, request, event, data):
         f"Restored {event.project}: {result.projects} project, {result.releases} release(s), "
         f"{result.files} file(s)."
     )
-    if result.purged_files_left_removed:
-        message += (
-            f" {len(result.purged_files_left_removed)} purged file(s) stay removed: "
-            f"{', '.join(result.purged_files_left_removed)}."
-        )
+    if result.left_removed:
+        message += f" {result.left_removed}"
     return message
 
 

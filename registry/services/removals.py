@@ -7,6 +7,7 @@ destroys bytes and leaves tombstones.
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .. import policy
@@ -285,21 +286,72 @@ def remove_project(*, project, actor, reason, category=None, now=None):
 
 @dataclass(frozen=True)
 class RestoreResult:
+    """What a restore brought back, and what stayed removed because its bytes were purged."""
+
     event: RemovalEvent
     projects: int
     releases: int
     files: int
     purged_files_left_removed: tuple[str, ...]
+    releases_left_removed: tuple[str, ...] = ()
+    left_removed: str = ""  # what stayed removed and why, in words ("" when all came back)
+
+
+def _left_removed(project, purged, hollow_versions, *, project_hollow=False):
+    """The sentences that say what a restore cannot bring back, and what to do instead."""
+    sentences = []
+    if purged:
+        sentences.append(
+            f"{len(purged)} purged file(s) stay removed: {', '.join(purged)}. Their bytes were "
+            "destroyed, so a purged file can never be restored."
+        )
+    if project_hollow:
+        sentences.append(
+            f"{project.name} stays removed too, with its releases: all its files are purged, so "
+            "it would come back empty. To give its name back to its owners, end its name "
+            "reservation or let them register the name (Name reservations)."
+        )
+    elif hollow_versions:
+        sentences.append(
+            f"The release(s) {', '.join(hollow_versions)} of {project.name} stay removed too: "
+            "all their files are purged, so they would come back empty."
+        )
+    if sentences:
+        sentences.append(
+            "Versions and filenames stay burned: to ship that code again, the owners publish a "
+            "new version (e.g. a post-release)."
+        )
+    return sentences
+
+
+def _with_bytes_facts(queryset, to_parent):
+    """Annotate each row with whether it has files and whether any of them kept its bytes."""
+    files = File.objects.filter(**{to_parent: OuterRef("pk")})
+    return queryset.annotate(
+        has_files=Exists(files), has_bytes=Exists(files.filter(purged_at__isnull=True))
+    )
+
+
+def _is_hollow(row):
+    """Whether `row` (annotated by `_with_bytes_facts`) had files and every one is purged."""
+    return row.has_files and not row.has_bytes
 
 
 def restore_removal(*, event, actor, reason, now=None):
     """Undo one RemovalEvent, whatever it contained (registry admins), in a fixed number of
-    queries. Purged files stay removed: their bytes are gone."""
+    queries.
+
+    Purged files stay removed: their bytes are gone. So do a release or project every file of
+    which is purged: it would come back empty. The result says what stayed removed; when
+    nothing at all can come back, the restore is refused and the event stays unrestored.
+    """
     require_reason(reason)
     require_admin(actor, "restore removed objects")
     now = now or timezone.now()
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=event.project_id)
+        project = _with_bytes_facts(Project.objects.select_for_update(), "release__project").get(
+            pk=event.project_id
+        )
         event = RemovalEvent.objects.select_for_update().get(pk=event.pk)
         if event.is_restored:
             raise RegistryError(
@@ -313,7 +365,36 @@ def restore_removal(*, event, actor, reason, now=None):
                 "took away cannot be put back into the new project. Restore is not possible.",
                 code="name_reused",
             )
-        if project.is_removed and project.removal_event_id != event.pk:
+        project_in_event = project.removal_event_id == event.pk
+        project_hollow = project_in_event and _is_hollow(project)
+        releases = list(
+            _with_bytes_facts(
+                Release.objects.select_for_update().filter(removal_event=event), "release"
+            ).order_by("pk")
+        )
+        files = list(File.objects.select_for_update().filter(removal_event=event).order_by("pk"))
+        purged = tuple(sorted(file.filename for file in files if file.is_purged))
+        files = [file for file in files if not file.is_purged]
+        # Under a project that stays removed nothing can come back; elsewhere a release whose
+        # every file is purged stays removed (a live version with nothing to install).
+        hollow = releases if project_hollow else [r for r in releases if _is_hollow(r)]
+        releases = [release for release in releases if release not in hollow]
+        projects = [project] if project_in_event and not project_hollow else []
+        hollow_versions = tuple(sorted(release.version for release in hollow))
+        if not (projects or releases or files):
+            raise RegistryError(
+                " ".join(
+                    [
+                        "Nothing this removal took away can come back.",
+                        *_left_removed(
+                            project, purged, hollow_versions, project_hollow=project_hollow
+                        ),
+                        "Nothing was changed: the removal stays recorded as not restored.",
+                    ]
+                ),
+                code="all_purged",
+            )
+        if project.is_removed and not project_in_event:
             raise RegistryError(
                 f"{project.name} itself was removed later (another removal event); restore "
                 "that removal first.",
@@ -321,7 +402,11 @@ def restore_removal(*, event, actor, reason, now=None):
             )
         # Files put back under a release that is still removed would be live yet unreachable.
         removed_later = list(
-            Release.objects.filter(files__removal_event=event, removed_at__isnull=False)
+            Release.objects.filter(
+                files__removal_event=event,
+                files__purged_at__isnull=True,
+                removed_at__isnull=False,
+            )
             .exclude(removal_event=event)
             .order_by("version")
             .values_list("version", flat=True)
@@ -334,11 +419,6 @@ def restore_removal(*, event, actor, reason, now=None):
                 "first.",
                 code="release_removed",
             )
-        projects = [project] if project.removal_event_id == event.pk else []
-        releases = list(Release.objects.select_for_update().filter(removal_event=event))
-        files = list(File.objects.select_for_update().filter(removal_event=event))
-        purged = tuple(sorted(file.filename for file in files if file.is_purged))
-        files = [file for file in files if not file.is_purged]
         for model, objs in ((Project, projects), (Release, releases), (File, files)):
             _mark_removed(model=model, objs=objs, event=None, actor=actor, reason=reason, now=now)
         if projects:
@@ -346,10 +426,24 @@ def restore_removal(*, event, actor, reason, now=None):
         event.restored_at = now
         event.restored_by = actor
         event.restore_reason = reason
-        record(event, actor=actor, reason=reason).save(
-            update_fields=["restored_at", "restored_by", "restore_reason"]
-        )
-    return RestoreResult(event, len(projects), len(releases), len(files), purged)
+        fields = ["restored_at", "restored_by", "restore_reason"]
+        if purged or hollow_versions:
+            # The event is evidence: it says what its restore could not bring back.
+            event.summary = {
+                **event.summary,
+                "left_removed": {"releases": list(hollow_versions), "files": list(purged)},
+            }
+            fields.append("summary")
+        record(event, actor=actor, reason=reason).save(update_fields=fields)
+    return RestoreResult(
+        event,
+        len(projects),
+        len(releases),
+        len(files),
+        purged,
+        hollow_versions,
+        " ".join(_left_removed(project, purged, hollow_versions)),
+    )
 
 
 PURGE_CATEGORIES = (RemovalCategory.LEGAL, RemovalCategory.SECURITY)
@@ -375,6 +469,11 @@ def purge_files(*, files, actor, reason, category, now=None):
     if not file_ids:
         raise RegistryError("Choose at least one file to purge.", code="nothing_chosen")
     with transaction.atomic():
+        # Lock the projects (in one order) before reading whether each file is live. Otherwise
+        # a restore committing between that read and the purge brings the file back, and the
+        # purge then hits the "a purged file must stay removed" constraint (a server error).
+        project_ids = Release.objects.filter(files__pk__in=file_ids).values("project_id")
+        list(Project.objects.select_for_update().filter(pk__in=project_ids).order_by("pk"))
         live = [file for file in File.objects.filter(pk__in=file_ids) if not file.is_removed]
         if live:
             remove_files(files=live, actor=actor, reason=reason, category=category, now=now)

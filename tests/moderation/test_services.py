@@ -8,14 +8,11 @@ so the tests that look at `mailoutbox` run the services inside
 
 import hashlib
 import re
-import threading
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
-from django.db import connection, transaction
 from django.db.models import ProtectedError
 from django.forms.models import model_to_dict
 
@@ -39,6 +36,7 @@ from registry.models import (
 )
 from registry.services import RegistryError
 from tests.factories import DependencyFactory, DownloadCountFactory, UserFactory, publish
+from tests.races import on_postgresql, race
 
 pytestmark = pytest.mark.django_db
 
@@ -1393,52 +1391,6 @@ def test_triage_is_for_staff_only(project, reporter, call):
 
 
 # Two admins at once (PostgreSQL) ----------------------------------------------------------------
-
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="Row locks are tested on PostgreSQL (set DATABASE_URL=postgres://...); SQLite "
-    "serialises every writer, so there is no race to show.",
-)
-
-
-def race(model, pk, work, *, workers=2):
-    """Run `work(n)` in `workers` threads, each with its own connection, released at once.
-
-    The test holds the request's row lock until every worker waits for it, then lets them go
-    together, as two admins clicking in two web processes would.
-    """
-    results = [None] * workers
-
-    def run(n):
-        try:
-            results[n] = work(n)
-        except Exception as error:  # reported by the test's assertions
-            results[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
-    with transaction.atomic():
-        model.objects.select_for_update().get(pk=pk)
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 10
-        while waiting_on_locks() < workers:
-            assert time.monotonic() < deadline, f"the workers never reached the lock: {results}"
-            time.sleep(0.01)
-    for thread in threads:
-        thread.join(timeout=10)
-    return results
-
-
-def waiting_on_locks():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
 
 
 def assert_executed_once(results, case):

@@ -5,13 +5,11 @@ and every service gets `now`, so the edges of each rule are pinned to the minute
 """
 
 import re
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registry import services
@@ -30,6 +28,7 @@ from registry.models import (
 from registry.policy import PRESETS
 from registry.services import PolicyRefusal, RegistryError
 from tests.factories import RoleFactory, publish, wheel_name
+from tests.races import on_postgresql, race
 
 pytestmark = pytest.mark.django_db
 
@@ -835,56 +834,6 @@ def test_a_purged_file_is_never_restored(release, owner, registry_admin):
 
 # Two at once (PostgreSQL) ------------------------------------------------------------------------
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="Row locks are tested on PostgreSQL (set DATABASE_URL=postgres://...); SQLite "
-    "serialises every writer, so there is no race to show.",
-)
-
-
-def race(project_pk, work, *, workers=2):
-    """Run `work(n)` in `workers` threads that all wait on a lock of the project row.
-
-    The test holds the row lock until every worker is blocked on it, then lets them go at once:
-    each thread has its own database connection, as two web processes would. Such tests commit
-    for real, so they use `serialized_rollback` to get the staff groups of the data migration
-    back after another transactional test has flushed the database.
-    """
-    results = [None] * workers
-
-    def run(n):
-        try:
-            results[n] = work(n)
-        except Exception as error:  # reported by the test's assertions
-            results[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
-    with transaction.atomic():
-        Project.objects.select_for_update().get(pk=project_pk)
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 10
-        while waiting_on_locks() < workers:
-            assert time.monotonic() < deadline, f"the workers never reached the lock: {results}"
-            time.sleep(0.01)
-    for thread in threads:
-        thread.join(timeout=10)
-    return results
-
-
-def waiting_on_locks():
-    """Count the backends of this database that wait for a lock."""
-    with connection.cursor() as cursor:
-        # Statistics are a snapshot per transaction; take a fresh one on every call.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -902,7 +851,7 @@ def test_two_admins_restoring_at_once_restore_once(owner, registry_admin, second
             now=NOW + HOUR,
         )
 
-    results = race(event.project_id, restore)
+    results = race(Project, event.project_id, restore)
 
     restored = [r for r in results if isinstance(r, services.RestoreResult)]
     refused = [r for r in results if isinstance(r, RegistryError)]
@@ -928,7 +877,7 @@ def test_two_owners_removing_the_same_release_at_once_remove_it_once(owner, othe
             now=NOW,
         )
 
-    results = race(project.pk, remove_it)
+    results = race(Project, project.pk, remove_it)
 
     events = [r for r in results if isinstance(r, RemovalEvent)]
     refused = [r for r in results if isinstance(r, RegistryError)]

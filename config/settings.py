@@ -27,13 +27,15 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "registry.apps.HoldfastAdminConfig",  # django.contrib.admin with Holdfast's sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "registry",
     "moderation",
 ]
@@ -44,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "registry.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -143,6 +147,22 @@ HOLDFAST_EXCEPTION_REQUEST_URL_NAME = "moderation:exception-new"
 # The page where an owner deprecates a project and schedules its removal (moderation's staged
 # removal); the registry's project page links to it. None: no such action is offered.
 HOLDFAST_STAGED_REMOVAL_URL_NAME = "moderation:staged-new"
+
+# Sign-in (the maintainers' login page and the admin's, counted together) and upload tokens:
+# how many failed attempts each account and each client address may make, as "count/period"
+# like the public forms' rate. Over the limit even the right password or token is refused until
+# the window ends (429 with Retry-After). Counted in the default cache (CACHE_URL).
+HOLDFAST_SIGN_IN_ACCOUNT_RATE = env.str("HOLDFAST_SIGN_IN_ACCOUNT_RATE", default="10/15m")
+HOLDFAST_SIGN_IN_ADDRESS_RATE = env.str("HOLDFAST_SIGN_IN_ADDRESS_RATE", default="30/h")
+HOLDFAST_TOKEN_ADDRESS_RATE = env.str("HOLDFAST_TOKEN_ADDRESS_RATE", default="30/h")
+
+# Staff two-factor sign-in: support staff and registry admins give a one-time code from an
+# authenticator app (TOTP) after their password; `manage.py staff_totp USERNAME` sets one up.
+# Off by default (the demo); turn it on in production.
+HOLDFAST_STAFF_2FA = env.bool("HOLDFAST_STAFF_2FA", default=False)
+OTP_TOTP_ISSUER = "Holdfast"
+# The admin shows a device's secret only while it is being added.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Public moderation forms (takedown notices, abuse reports, replies): how many POSTs one client
 # address may make to each form, as "count/period" with s, m, h or d ("5/h", "20/10m"). Counted

@@ -4,10 +4,14 @@ With nothing set, Holdfast runs on SQLite with distribution files in `./media`, 
 needs no services. See README.md for the table of settings.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +30,55 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# HTTPS. Off by default, so `make run` serves http://127.0.0.1:8000; production turns each on
+# (README, "Production"), and `manage.py check --deploy` names whatever is still off.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+# Behind a proxy that ends TLS: the header it sets and the value that means HTTPS, e.g.
+# "HTTP_X_FORWARDED_PROTO,https". Only when the proxy always sets (or strips) that header.
+_proxy_ssl_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured(
+            "DJANGO_SECURE_PROXY_SSL_HEADER must be a header and a value, "
+            "e.g. 'HTTP_X_FORWARDED_PROTO,https'."
+        )
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
+
+# Content-Security-Policy (django-csp 4): scripts, styles, images and fonts from this site
+# only, no inline script or <style> (templates use static files), no frames, forms posted back
+# here. One inline style attribute is allowed by its hash: django-simple-history's history
+# list has `style="border-top: 0"`. DJANGO_CSP_REPORT_ONLY=true sends the policy as
+# Content-Security-Policy-Report-Only (browsers report, block nothing) to try a change first.
+HISTORY_PAGINATOR_STYLE = "border-top: 0"
+
+
+def _csp_hash(source):
+    return f"'sha256-{base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()}'"
+
+
+_csp = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-hashes'", _csp_hash(HISTORY_PAGINATOR_STYLE)],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    }
+}
+if env.bool("DJANGO_CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+else:
+    CONTENT_SECURITY_POLICY = _csp
+
 INSTALLED_APPS = [
     "registry.apps.HoldfastAdminConfig",  # django.contrib.admin with Holdfast's sign-in
     "django.contrib.auth",
@@ -34,6 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "registry",
@@ -42,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -23,20 +23,11 @@ from django.urls import reverse
 
 from . import throttle, two_factor
 
-ACCOUNT_RATE = "10/15m"
-ADDRESS_RATE = "30/h"
-
 
 def limits(request, username):
     """The two allowances a sign-in as `username` from this request counts against."""
-    account = throttle.parse_rate(
-        getattr(settings, "HOLDFAST_SIGN_IN_ACCOUNT_RATE", ACCOUNT_RATE),
-        "HOLDFAST_SIGN_IN_ACCOUNT_RATE",
-    )
-    address = throttle.parse_rate(
-        getattr(settings, "HOLDFAST_SIGN_IN_ADDRESS_RATE", ADDRESS_RATE),
-        "HOLDFAST_SIGN_IN_ADDRESS_RATE",
-    )
+    account = throttle.rate_setting("HOLDFAST_SIGN_IN_ACCOUNT_RATE")
+    address = throttle.rate_setting("HOLDFAST_SIGN_IN_ADDRESS_RATE")
     return (
         throttle.Limit("sign-in:account", username, account),
         throttle.Limit("sign-in:address", throttle.client_address(request), address),

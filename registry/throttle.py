@@ -55,6 +55,11 @@ def parse_rate(value, setting="the rate setting"):
     return Rate(int(match[1]), int(match[2] or 1) * UNITS[match[3]])
 
 
+def rate_setting(name):
+    """Return the Rate of the setting `name` (config/settings.py defines each)."""
+    return parse_rate(getattr(settings, name), name)
+
+
 def clock():
     """Return the current Unix time (tests replace this to pin a rate limit's window)."""
     return time.time()

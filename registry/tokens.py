@@ -14,7 +14,6 @@ import hashlib
 import secrets
 from functools import wraps
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +24,6 @@ from .models import ApiToken
 from .services import RegistryError
 
 TOKEN_PREFIX = "hf-"
-ADDRESS_RATE = "30/h"
 
 
 def hash_token(secret):
@@ -97,10 +95,7 @@ def authenticate(secret, *, request=None, now=None):
     """
     limit, when = None, throttle.clock()
     if request is not None:
-        rate = throttle.parse_rate(
-            getattr(settings, "HOLDFAST_TOKEN_ADDRESS_RATE", ADDRESS_RATE),
-            "HOLDFAST_TOKEN_ADDRESS_RATE",
-        )
+        rate = throttle.rate_setting("HOLDFAST_TOKEN_ADDRESS_RATE")
         limit = throttle.Limit("token:address", throttle.client_address(request), rate)
         if (over := throttle.hit(limit, now=when)) is not None:
             raise TokenThrottled(over)

@@ -3,7 +3,7 @@
 Every POST counts, valid or not (HOLDFAST_PUBLIC_FORM_RATE, default 10 an hour; the address is
 REMOTE_ADDR, or the one the outermost trusted proxy saw when HOLDFAST_TRUSTED_PROXY_COUNT > 0).
 Over it: 429, the text the person typed kept on the page, when to try again and where to write
-instead.
+instead. The counting is `registry.throttle`'s, shared with sign-in and upload tokens.
 """
 
 import time

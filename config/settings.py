@@ -4,10 +4,14 @@ With nothing set, Holdfast runs on SQLite with distribution files in `./media`, 
 needs no services. See README.md for the table of settings.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,24 +30,79 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# HTTPS. Off by default, so `make run` serves http://127.0.0.1:8000; production turns each on
+# (README, "Production"), and `manage.py check --deploy` names whatever is still off.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+# Behind a proxy that ends TLS: the header it sets and the value that means HTTPS, e.g.
+# "HTTP_X_FORWARDED_PROTO,https". Only when the proxy always sets (or strips) that header.
+_proxy_ssl_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured(
+            "DJANGO_SECURE_PROXY_SSL_HEADER must be a header and a value, "
+            "e.g. 'HTTP_X_FORWARDED_PROTO,https'."
+        )
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
+
+# Content-Security-Policy (django-csp 4): scripts, styles, images and fonts from this site
+# only, no inline script or <style> (templates use static files), no frames, forms posted back
+# here. One inline style attribute is allowed by its hash: django-simple-history's history
+# list has `style="border-top: 0"`. DJANGO_CSP_REPORT_ONLY=true sends the policy as
+# Content-Security-Policy-Report-Only (browsers report, block nothing) to try a change first.
+HISTORY_PAGINATOR_STYLE = "border-top: 0"
+
+
+def _csp_hash(source):
+    return f"'sha256-{base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()}'"
+
+
+_csp = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-hashes'", _csp_hash(HISTORY_PAGINATOR_STYLE)],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    }
+}
+if env.bool("DJANGO_CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+else:
+    CONTENT_SECURITY_POLICY = _csp
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "registry.apps.HoldfastAdminConfig",  # django.contrib.admin with Holdfast's sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "registry",
     "moderation",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "registry.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -143,6 +202,22 @@ HOLDFAST_EXCEPTION_REQUEST_URL_NAME = "moderation:exception-new"
 # The page where an owner deprecates a project and schedules its removal (moderation's staged
 # removal); the registry's project page links to it. None: no such action is offered.
 HOLDFAST_STAGED_REMOVAL_URL_NAME = "moderation:staged-new"
+
+# Sign-in (the maintainers' login page and the admin's, counted together) and upload tokens:
+# how many failed attempts each account and each client address may make, as "count/period"
+# like the public forms' rate. Over the limit even the right password or token is refused until
+# the window ends (429 with Retry-After). Counted in the default cache (CACHE_URL).
+HOLDFAST_SIGN_IN_ACCOUNT_RATE = env.str("HOLDFAST_SIGN_IN_ACCOUNT_RATE", default="10/15m")
+HOLDFAST_SIGN_IN_ADDRESS_RATE = env.str("HOLDFAST_SIGN_IN_ADDRESS_RATE", default="30/h")
+HOLDFAST_TOKEN_ADDRESS_RATE = env.str("HOLDFAST_TOKEN_ADDRESS_RATE", default="30/h")
+
+# Staff two-factor sign-in: support staff and registry admins give a one-time code from an
+# authenticator app (TOTP) after their password; `manage.py staff_totp USERNAME` sets one up.
+# Off by default (the demo); turn it on in production.
+HOLDFAST_STAFF_2FA = env.bool("HOLDFAST_STAFF_2FA", default=False)
+OTP_TOTP_ISSUER = "Holdfast"
+# The admin shows a device's secret only while it is being added.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Public moderation forms (takedown notices, abuse reports, replies): how many POSTs one client
 # address may make to each form, as "count/period" with s, m, h or d ("5/h", "20/10m"). Counted

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import simple, upload
+from . import simple, tokens, upload
 
 urlpatterns = [
     path("simple/", simple.index, {"index": "main"}, name="simple-index"),
@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("files/<str:filename>.metadata", simple.file_metadata, name="file-metadata"),
     path("files/<str:filename>", simple.download, name="file-download"),
-    path("legacy/", upload.upload, name="legacy-upload"),
+    # Token guessing is throttled per address (429 with Retry-After): `tokens.authenticate`.
+    path("legacy/", tokens.answer_throttled(upload.upload, upload.refusal), name="legacy-upload"),
 ]

@@ -2,14 +2,22 @@
 
 A token is `hf-` followed by 40 random URL-safe characters. Only its SHA-256 is stored: the
 secret has enough entropy that a fast hash is safe, and a lookup by hash needs no scan.
+
+Guessing is throttled per client address (HOLDFAST_TOKEN_ADDRESS_RATE, `registry.throttle`):
+every attempt counts when it is made and a successful one is taken back, so only failures add
+up; over the limit even a valid token is refused (429 with Retry-After) until the window ends.
+A token names no account (the username is always `__token__`) and a guess is a guess at every
+account's tokens at once, so the address is what limits guessing.
 """
 
 import hashlib
 import secrets
+from functools import wraps
 
 from django.db import transaction
 from django.utils import timezone
 
+from . import throttle
 from .facts import is_registry_admin
 from .history import record
 from .models import ApiToken
@@ -61,8 +69,36 @@ def revoke_token(*, token, actor, reason="Revoked by its owner", now=None):
     return token
 
 
-def authenticate(secret, *, now=None):
-    """Return the usable ApiToken whose secret is `secret`, or None."""
+class TokenThrottled(Exception):
+    """Too many failed token attempts from the client's address: refuse until `until`."""
+
+    def __init__(self, throttled):
+        super().__init__(throttled)
+        self.throttled = throttled
+
+    def message(self):
+        over = self.throttled
+        return (
+            "Too many failed upload-token attempts from your address (the limit is "
+            f"{over.rate.describe('failed attempt')}), so uploads from it are refused, even "
+            f"with a valid token, until {over.until:%H:%M} UTC (in {over.wait()}). Check that "
+            f"the token is the one Holdfast showed when you created it (it starts with "
+            f"{TOKEN_PREFIX}), or create a new one on your account page."
+        )
+
+
+def authenticate(secret, *, request=None, now=None):
+    """Return the usable ApiToken whose secret is `secret`, or None.
+
+    With the `request`, the attempt counts against its client address; over the limit, raise
+    TokenThrottled before the secret is looked at.
+    """
+    limit, when = None, throttle.clock()
+    if request is not None:
+        rate = throttle.rate_setting("HOLDFAST_TOKEN_ADDRESS_RATE")
+        limit = throttle.Limit("token:address", throttle.client_address(request), rate)
+        if (over := throttle.hit(limit, now=when)) is not None:
+            raise TokenThrottled(over)
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
@@ -72,6 +108,24 @@ def authenticate(secret, *, now=None):
         .first()
     )
     if token is not None:
+        if limit is not None:
+            throttle.take_back(limit, now=when)
         # A usage timestamp, deliberately outside history (excluded_fields) and without a lock.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now or timezone.now())
     return token
+
+
+def answer_throttled(view, refusal):
+    """Wrap an endpoint that authenticates by token: TokenThrottled becomes
+    `refusal(message, 429)` with Retry-After, which clients such as twine print."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except TokenThrottled as error:
+            response = refusal(error.message(), 429)
+            response["Retry-After"] = str(error.throttled.retry_after)
+            return response
+
+    return wrapper

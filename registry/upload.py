@@ -110,7 +110,7 @@ def authenticate(request):
             "password. Passwords are not accepted for uploads.",
             403,
         )
-    token = tokens.authenticate(password.strip())
+    token = tokens.authenticate(password.strip(), request=request)
     if token is None:
         raise UploadError(
             "Invalid or revoked API token. Create a new one on your Holdfast account page.", 403

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 
 from tests.factories import UserFactory
 
@@ -14,6 +15,12 @@ def media_root(settings, tmp_path):
     """Store distribution blobs under the test's temporary directory, never in the repository."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Start every test with an empty cache, so no rate-limit count leaks from one to another."""
+    caches["default"].clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections, transaction
@@ -12,7 +13,9 @@ from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import PlainTextMixin
 from .history import record
+from .validators import text_problem
 
 # Above this many rows an unfiltered change list shows PostgreSQL's estimate instead of counting.
 ESTIMATE_ABOVE = 100_000
@@ -59,7 +62,29 @@ class RemovedListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReasonForm(forms.ModelForm):
+class PlainQueryMixin:
+    """Change lists refuse a query (filter, search, ordering, page) holding a control character.
+
+    No filter value or search term holds one, and PostgreSQL refuses NUL in a query parameter:
+    the list answers as Django's admin answers any invalid lookup (a redirect to the unfiltered
+    list), with a message that says what was wrong.
+    """
+
+    def get_changelist_instance(self, request):
+        for key, values in request.GET.lists():
+            for value in (key, *values):
+                problem = text_problem(value)
+                if problem is not None:
+                    self.message_user(
+                        request,
+                        f"The list's filter or search {key!r} {problem}, so it was ignored.",
+                        messages.WARNING,
+                    )
+                    raise IncorrectLookupParameters(problem)
+        return super().get_changelist_instance(request)
+
+
+class ReasonForm(PlainTextMixin, forms.ModelForm):
     """A model form that asks why, so the history row of an admin edit carries a reason."""
 
     change_reason = forms.CharField(
@@ -69,7 +94,7 @@ class ReasonForm(forms.ModelForm):
     )
 
 
-class TrackedAdmin(SimpleHistoryAdmin):
+class TrackedAdmin(PlainQueryMixin, SimpleHistoryAdmin):
     """Base admin for tracked models: history view, no deletion, big-table friendly lists."""
 
     paginator = EstimatedCountPaginator
@@ -107,7 +132,7 @@ class ReadOnlyTrackedAdmin(TrackedAdmin):
         return False
 
 
-class ReasonOnlyForm(forms.Form):
+class ReasonOnlyForm(PlainTextMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),

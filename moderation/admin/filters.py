@@ -10,6 +10,9 @@ from django.utils import timezone
 from .. import workflow
 from ..workflow import STAGED_OPEN, StagedState
 
+# The largest primary key a database holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
 # The change list opens on this view when no filter is given at all.
 DEFAULT_VIEW = {"open": "yes", "assignee": "me"}
 
@@ -90,9 +93,9 @@ class AssigneeListFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == "nobody":
             return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
+        if value and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
             return queryset.filter(assignee_id=int(value))
-        return queryset
+        return queryset  # not a person's number: ignored, as Django ignores unknown choices
 
 
 class AgeListFilter(admin.SimpleListFilter):

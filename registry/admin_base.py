@@ -6,9 +6,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, transaction
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
@@ -104,11 +106,25 @@ class TrackedAdmin(PlainQueryMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def refuse_odd_ids(self, *ids):
+        """404 for an id that is not a number: simple-history looks ids up as they come, and
+        the database's ValueError would be a 500."""
+        for value in ids:
+            try:
+                self.model._meta.pk.to_python(unquote(value))
+            except ValidationError:
+                raise Http404(f"There is no {self.opts.verbose_name} numbered {value!r}.") from None
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.refuse_odd_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history's history form saves the old version back on POST (a revert) after
         # checking only the view permission; history is evidence, never a way to edit.
         if request.method != "GET":
             raise PermissionDenied("History can be read, not reverted.")
+        self.refuse_odd_ids(object_id, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_actions(self, request):

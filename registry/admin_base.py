@@ -10,7 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,6 +21,8 @@ from .validators import text_problem
 
 # Above this many rows an unfiltered change list shows PostgreSQL's estimate instead of counting.
 ESTIMATE_ABOVE = 100_000
+# The largest primary key a database holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
 
 
 class EstimatedCountPaginator(Paginator):
@@ -106,14 +108,33 @@ class TrackedAdmin(PlainQueryMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def is_row_id(self, value):
+        """Whether `value` (as in a URL or a form) can be a primary key of this model: the
+        database's ValueError or overflow on any other would be a 500."""
+        try:
+            pk = self.model._meta.pk.to_python(unquote(value))
+        except ValidationError:
+            return False
+        return not isinstance(pk, int) or abs(pk) <= MAX_ID
+
     def refuse_odd_ids(self, *ids):
-        """404 for an id that is not a number: simple-history looks ids up as they come, and
-        the database's ValueError would be a 500."""
+        """404 for an id that is not a number: simple-history looks ids up as they come."""
         for value in ids:
-            try:
-                self.model._meta.pk.to_python(unquote(value))
-            except ValidationError:
-                raise Http404(f"There is no {self.opts.verbose_name} numbered {value!r}.") from None
+            if not self.is_row_id(value):
+                raise Http404(f"There is no {self.opts.verbose_name} numbered {value!r}.")
+
+    def response_action(self, request, queryset):
+        # Django filters the selection with the posted ids as they come.
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(self.is_row_id(value) for value in selected):
+            self.message_user(
+                request,
+                "The selection holds something that is not a row's number, so nothing was "
+                "done. Tick the rows in the list and choose the action again.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
     def history_view(self, request, object_id, extra_context=None):
         self.refuse_odd_ids(object_id)

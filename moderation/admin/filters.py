@@ -7,11 +7,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from registry.admin_base import MAX_ID
+
 from .. import workflow
 from ..workflow import STAGED_OPEN, StagedState
-
-# The largest primary key a database holds (a signed 64-bit integer).
-MAX_ID = 2**63 - 1
 
 # The change list opens on this view when no filter is given at all.
 DEFAULT_VIEW = {"open": "yes", "assignee": "me"}

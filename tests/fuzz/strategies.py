@@ -107,3 +107,9 @@ def as_path_segment(value, raw=False):
     if raw and value.isascii() and not set(value) & set("?#/"):
         return value
     return quote(value.encode("utf-8", "surrogatepass"), safe="")
+
+
+def form_encoded(pairs):
+    """A query string or form body of (name, value) pairs, encoded by hand: a lone surrogate
+    goes as the bytes a broken client would send."""
+    return "&".join(f"{as_path_segment(k)}={as_path_segment(str(v))}" for k, v in pairs)

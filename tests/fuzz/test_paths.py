@@ -1,10 +1,9 @@
 """Hostile values in every URL pattern's path segments, walked from the resolver, as every role."""
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import assert_budget, fuzz_settings, kept_cookies, snapshot
+from tests.fuzz.conftest import fuzz, kept_cookies, snapshot
 from tests.fuzz.strategies import as_path_segment, hostile_text
 from tests.fuzz.urls import fill, is_admin, parameters, url_templates, valid_values
 
@@ -32,33 +31,24 @@ def requests(draw, world, admin):
     return role, method, fill(template, values)
 
 
-def run(world, probe, data, admin):
-    role, method, path = data.draw(requests(world, admin))
-    client = world.clients[role]
-    with probe.example(), kept_cookies(client):
-        before = snapshot() if method != "POST" else None
-        if method == "POST":
-            response = client.post(path, {"reason": "fuzzing", "x": path[-50:]})
-        else:
-            response = client.generic(method, path)
-        probe.check(response, what=(role, method, path), before=before)
+def run(world, probe, admin):
+    def check_one(request):
+        role, method, path = request
+        client = world.clients[role]
+        with probe.example(), kept_cookies(client):
+            before = snapshot() if method != "POST" else None
+            if method == "POST":
+                response = client.post(path, {"reason": "fuzzing", "x": path[-50:]})
+            else:
+                response = client.generic(method, path)
+            probe.check(response, what=(role, method, path), before=before)
+
+    fuzz(probe, "paths_staff" if admin else "paths_public", requests(world, admin), check_one)
 
 
 def test_path_segments_of_the_public_and_maintainers_pages(world, probe):
-    @fuzz_settings("paths_public")
-    @given(st.data())
-    def fuzz(data):
-        run(world, probe, data, admin=False)
-
-    fuzz()
-    assert_budget(probe, "paths_public")
+    run(world, probe, admin=False)
 
 
 def test_path_segments_of_the_admin(world, probe):
-    @fuzz_settings("paths_staff")
-    @given(st.data())
-    def fuzz(data):
-        run(world, probe, data, admin=True)
-
-    fuzz()
-    assert_budget(probe, "paths_staff")
+    run(world, probe, admin=True)

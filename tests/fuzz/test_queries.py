@@ -2,11 +2,10 @@
 maintainer, support staff and a registry admin. A GET never changes data."""
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import assert_budget, fuzz_settings, snapshot
-from tests.fuzz.strategies import MALFORMED_PERCENT, as_path_segment, hostile_text
+from tests.fuzz.conftest import fuzz, snapshot
+from tests.fuzz.strategies import MALFORMED_PERCENT, form_encoded, hostile_text
 from tests.fuzz.urls import changelists, fill, is_admin, parameters, url_templates, valid_values
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +42,7 @@ def query(draw, names, valid=()):
             max_size=4,
         )
     )
-    return "&".join(f"{as_path_segment(k)}={as_path_segment(v)}" for k, v in pairs)
+    return form_encoded(pairs)
 
 
 @st.composite
@@ -73,28 +72,19 @@ def admin_requests(draw, world):
     return draw(st.sampled_from(["support", "admin"])), path
 
 
-def run(world, probe, role, path):
-    client = world.clients[role]
-    with probe.example():
-        before = snapshot()
-        probe.check(client.get(path), what=(role, path), before=before)
+def run(world, probe, name, strategy):
+    def check_one(request):
+        role, path = request
+        with probe.example():
+            before = snapshot()
+            probe.check(world.clients[role].get(path), what=(role, path), before=before)
+
+    fuzz(probe, name, strategy, check_one)
 
 
 def test_query_strings_of_the_public_and_maintainers_pages(world, probe):
-    @fuzz_settings("queries_pages")
-    @given(st.data())
-    def fuzz(data):
-        run(world, probe, *data.draw(page_requests(world)))
-
-    fuzz()
-    assert_budget(probe, "queries_pages")
+    run(world, probe, "queries_pages", page_requests(world))
 
 
 def test_query_strings_of_admin_change_lists_and_filters(world, probe):
-    @fuzz_settings("queries_admin")
-    @given(st.data())
-    def fuzz(data):
-        run(world, probe, *data.draw(admin_requests(world)))
-
-    fuzz()
-    assert_budget(probe, "queries_admin")
+    run(world, probe, "queries_admin", admin_requests(world))

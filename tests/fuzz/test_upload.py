@@ -12,11 +12,10 @@ import tarfile
 import zipfile
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.distributions import core_metadata
-from tests.fuzz.conftest import assert_budget, fuzz_settings, snapshot
+from tests.fuzz.conftest import fuzz, snapshot
 from tests.fuzz.strategies import (
     SURELY_INVALID_CHAR,
     TRAVERSAL,
@@ -119,9 +118,7 @@ def uploads(draw):
 def test_upload_fields_and_files(world, probe):
     client = world.clients["anonymous"]
 
-    @fuzz_settings("upload")
-    @given(uploads())
-    def fuzz(upload):
+    def check_one(upload):
         fields, filename, content, invalid = upload
         with probe.example():
             before = snapshot()
@@ -131,9 +128,7 @@ def test_upload_fields_and_files(world, probe):
                 content_type=f"multipart/form-data; boundary={BOUNDARY}",
                 **auth(world.token_secret),
             )
-            probe.check(
-                response, what=(fields, filename, content[:40]), before=before if invalid else None
-            )
+            what = (fields, filename, content[:40])
+            probe.check(response, what=what, before=before if invalid else None)
 
-    fuzz()
-    assert_budget(probe, "upload")
+    fuzz(probe, "upload", uploads(), check_one)

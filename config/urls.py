@@ -12,3 +12,5 @@ urlpatterns = [
     path("", include("moderation.urls")),
     path("", include("registry.urls")),
 ]
+
+handler404 = "registry.views.errors.page_not_found"

@@ -10,6 +10,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from registry.forms import PlainTextMixin
 from registry.models import File, Project, Release
 from registry.validators import (
     PROJECT_NAME_MAX_LENGTH,
@@ -111,7 +112,7 @@ def find_files(project, filenames):
     )
 
 
-class PublicForm(forms.Form):
+class PublicForm(PlainTextMixin, forms.Form):
     """A form anyone may post: it carries the honeypot field and groups its fields."""
 
     HONEYPOT = "website"
@@ -520,7 +521,7 @@ class ReplyForm(PublicForm):
     fieldsets = (("", ["body"]),)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainTextMixin, forms.Form):
     reason = text_field(
         "Why",
         max_length=REASON_MAX,
@@ -534,7 +535,7 @@ class ReasonForm(forms.Form):
 # Maintainers' deletion exceptions -----------------------------------------------------------------
 
 
-class ExceptionForm(forms.Form):
+class ExceptionForm(PlainTextMixin, forms.Form):
     category = forms.ChoiceField(
         label="Why must it be removed?",
         choices=ExceptionCategory.choices,

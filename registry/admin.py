@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 from . import services, tokens
 from .admin_base import (
     ConfirmItem,
+    PlainQueryMixin,
     ReadOnlyTrackedAdmin,
     ReasonForm,
     ReasonOnlyForm,
@@ -309,7 +310,7 @@ class DependencyAdmin(NormalizedNameSearchMixin, ReadOnlyTrackedAdmin):
 
 
 @admin.register(DownloadCount)
-class DownloadCountAdmin(admin.ModelAdmin):
+class DownloadCountAdmin(PlainQueryMixin, admin.ModelAdmin):
     list_display = ["file", "project", "day", "count"]
     list_select_related = ["file", "project"]
     search_fields = ["project__normalized_name"]

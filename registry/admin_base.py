@@ -5,17 +5,24 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, transaction
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import PlainTextMixin
 from .history import record
+from .validators import text_problem
 
 # Above this many rows an unfiltered change list shows PostgreSQL's estimate instead of counting.
 ESTIMATE_ABOVE = 100_000
+# The largest primary key a database holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
 
 
 class EstimatedCountPaginator(Paginator):
@@ -59,7 +66,29 @@ class RemovedListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReasonForm(forms.ModelForm):
+class PlainQueryMixin:
+    """Change lists refuse a query (filter, search, ordering, page) holding a control character.
+
+    No filter value or search term holds one, and PostgreSQL refuses NUL in a query parameter:
+    the list answers as Django's admin answers any invalid lookup (a redirect to the unfiltered
+    list), with a message that says what was wrong.
+    """
+
+    def get_changelist_instance(self, request):
+        for key, values in request.GET.lists():
+            for value in (key, *values):
+                problem = text_problem(value)
+                if problem is not None:
+                    self.message_user(
+                        request,
+                        f"The list's filter or search {key!r} {problem}, so it was ignored.",
+                        messages.WARNING,
+                    )
+                    raise IncorrectLookupParameters(problem)
+        return super().get_changelist_instance(request)
+
+
+class ReasonForm(PlainTextMixin, forms.ModelForm):
     """A model form that asks why, so the history row of an admin edit carries a reason."""
 
     change_reason = forms.CharField(
@@ -69,7 +98,7 @@ class ReasonForm(forms.ModelForm):
     )
 
 
-class TrackedAdmin(SimpleHistoryAdmin):
+class TrackedAdmin(PlainQueryMixin, SimpleHistoryAdmin):
     """Base admin for tracked models: history view, no deletion, big-table friendly lists."""
 
     paginator = EstimatedCountPaginator
@@ -79,11 +108,44 @@ class TrackedAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def is_row_id(self, value):
+        """Whether `value` (as in a URL or a form) can be a primary key of this model: the
+        database's ValueError or overflow on any other would be a 500."""
+        try:
+            pk = self.model._meta.pk.to_python(unquote(value))
+        except ValidationError:
+            return False
+        return not isinstance(pk, int) or abs(pk) <= MAX_ID
+
+    def refuse_odd_ids(self, *ids):
+        """404 for an id that is not a number: simple-history looks ids up as they come."""
+        for value in ids:
+            if not self.is_row_id(value):
+                raise Http404(f"There is no {self.opts.verbose_name} numbered {value!r}.")
+
+    def response_action(self, request, queryset):
+        # Django filters the selection with the posted ids as they come.
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(self.is_row_id(value) for value in selected):
+            self.message_user(
+                request,
+                "The selection holds something that is not a row's number, so nothing was "
+                "done. Tick the rows in the list and choose the action again.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.refuse_odd_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history's history form saves the old version back on POST (a revert) after
         # checking only the view permission; history is evidence, never a way to edit.
         if request.method != "GET":
             raise PermissionDenied("History can be read, not reverted.")
+        self.refuse_odd_ids(object_id, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_actions(self, request):
@@ -107,7 +169,7 @@ class ReadOnlyTrackedAdmin(TrackedAdmin):
         return False
 
 
-class ReasonOnlyForm(forms.Form):
+class ReasonOnlyForm(PlainTextMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),

@@ -9,7 +9,10 @@ class RegistryConfig(AppConfig):
     default = True
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            converters,  # noqa: F401  (registers the `text` path converter)
+        )
 
 
 class HoldfastAdminConfig(admin_apps.AdminConfig):

@@ -4,9 +4,26 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from .models import Project, RoleName
+from .validators import validate_multiline_text, validate_text
 
 
-class ReasonForm(forms.Form):
+class PlainTextMixin:
+    """Give every text field of a form the plain-text rule of `validators.text_problem`.
+
+    A field shown as a textarea may hold tabs and line breaks; any other holds one line. A
+    control character or a lone surrogate is a form error that says where it is, and nothing
+    is saved. Put the mixin before the form class: `class F(PlainTextMixin, forms.Form)`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                multiline = isinstance(field.widget, forms.Textarea)
+                field.validators.append(validate_multiline_text if multiline else validate_text)
+
+
+class ReasonForm(PlainTextMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -6,11 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import tokens
+from .forms import PlainTextMixin
 from .models import ApiToken, Project
 from .services import RegistryError
 
 
-class TokenForm(forms.Form):
+class TokenForm(PlainTextMixin, forms.Form):
     description = forms.CharField(
         label="What is it for?",
         max_length=100,

@@ -6,16 +6,19 @@ is a 4xx whose reason phrase and body say what was wrong, because twine prints t
 
 This module only reads the request (authentication, form, digests, the metadata inside the
 archive); every rule about the registry's state is `services.publish_file`'s, and its
-RegistryError becomes the 4xx answer here.
+RegistryError becomes the 4xx answer here. Text it reads passes `validators.text_problem`
+(no control characters, no lone surrogates), the core metadata included.
 """
 
 import base64
 import binascii
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from packaging.metadata import InvalidMetadata, Metadata
@@ -30,6 +33,7 @@ from .services import (
     publish_file,
     refuse_oversized,
 )
+from .validators import text_problem
 
 
 class UploadError(Exception):
@@ -55,19 +59,21 @@ def upload(request):
     if request.method != "POST":
         return refusal("Uploads are POSTed here by twine: `twine upload dist/*`.", 405)
     try:
+        form, files = read_form(request)
         token = authenticate(request)
-        if request.POST.get(":action") != "file_upload":
+        refuse_control_characters(form)
+        if form.get(":action") != "file_upload":
             raise UploadError("Unknown :action; this endpoint only accepts 'file_upload'.")
-        if request.POST.get("protocol_version", "1") != "1":
+        if form.get("protocol_version", "1") != "1":
             raise UploadError("Unknown protocol_version; only version 1 is supported.")
-        content = request.FILES.get("content")
+        content = files.get("content")
         if content is None:
             raise UploadError("The upload has no file: send it in the 'content' field.")
         publish_upload(
             token=token,
             filename=content.name,
             content=content,
-            form=request.POST,
+            form=form,
             now=timezone.now(),
         )
     except UploadError as error:
@@ -82,6 +88,64 @@ def upload(request):
 
 
 FORBIDDEN_CODES = {"not_allowed", "quarantined", "archived", "pending_removal", "token_scope"}
+
+
+class SentNamesParser(MultiPartParser):
+    """Django's multipart parser, keeping each file's name as the client sent it.
+
+    Django cuts a file's name down to its last path component (`../x.whl` becomes `x.whl`)
+    and drops characters that are not printable before any view sees it. PyPI refuses such
+    names, so this endpoint compares what was sent with what Django kept.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file_names = []  # (as sent, as Django keeps it)
+
+    def sanitize_file_name(self, file_name):
+        kept = super().sanitize_file_name(file_name)
+        self.file_names.append((file_name, kept))
+        return kept
+
+
+def read_form(request):
+    """Return the upload's (form, files), refusing first a file whose name is not a bare
+    filename: a directory part (`../x.whl`, `/abs/x.whl`, `a\\b.whl`), a control character,
+    or anything else Django would change."""
+    if request.content_type != "multipart/form-data":
+        raise UploadError("Uploads are multipart/form-data POSTs, as twine sends them.")
+    parser = SentNamesParser(request.META, request, request.upload_handlers, request.encoding)
+    try:
+        form, files = parser.parse()
+    except MultiPartParserError as error:
+        raise UploadError(f"The upload's multipart body does not parse: {error}.") from None
+    for sent, kept in parser.file_names:
+        if sent == kept:
+            continue
+        shown = repr(sent[:300])
+        bare = f" ({kept!r})" if kept else ""
+        if "/" in sent or "\\" in sent:
+            problem = "has a directory part"
+        elif text_problem(sent) is not None:
+            problem = text_problem(sent)
+        else:
+            problem = "holds characters that are not printable, or HTML character references"
+        raise UploadError(
+            f"The filename {shown} {problem}. Send the bare filename{bare}, as twine does."
+        )
+    return form, files
+
+
+# The fields this endpoint reads; the others (description, summary, …) are not stored.
+READ_FIELDS = (":action", "protocol_version", "filetype", "name", "version")
+
+
+def refuse_control_characters(form):
+    for field in READ_FIELDS:
+        for value in form.getlist(field):
+            problem = text_problem(value)
+            if problem is not None:
+                raise UploadError(f"The field {field} {problem}. Send plain text, as twine does.")
 
 
 def authenticate(request):
@@ -137,19 +201,38 @@ def compute_digests(content):
     return Digests(sha256.hexdigest(), md5.hexdigest(), blake2.hexdigest(), size)
 
 
-def check_digests(form, digests):
+DIGEST_LENGTHS = {"sha256_digest": 64, "blake2_256_digest": 64, "md5_digest": 32}
+HEX_DIGITS = re.compile("[0-9a-f]+")
+
+
+def given_digests(form):
+    """Return {field: digest} of the digests sent, each checked to be lowercase hexadecimal
+    of its length (so `compare_digest` compares ASCII); refuse any other value."""
+    given = {}
+    for field, length in DIGEST_LENGTHS.items():
+        value = form.get(field, "").strip().lower()
+        if value and (len(value) != length or not HEX_DIGITS.fullmatch(value)):
+            raise UploadError(
+                f"The {field} sent does not match the uploaded file: it must be {length} "
+                f"hexadecimal digits (0-9, a-f), and {value[:80]!r} is not. Send the digest "
+                "twine computes, or leave the field out."
+            )
+        given[field] = value
+    if not any(given.values()):
+        raise UploadError(
+            "The upload has no digest: send sha256_digest (twine does this by itself)."
+        )
+    return given
+
+
+def check_digests(given, digests):
     supplied = {
         "sha256_digest": digests.sha256,
         "blake2_256_digest": digests.blake2_256,
         "md5_digest": digests.md5,
     }
-    given = {field: form.get(field, "").strip().lower() for field in supplied}
-    if not any(given.values()):
-        raise UploadError(
-            "The upload has no digest: send sha256_digest (twine does this by itself)."
-        )
     for field, value in given.items():
-        if value and not hmac.compare_digest(value, supplied[field]):
+        if value and not hmac.compare_digest(value.encode(), supplied[field].encode()):
             raise UploadError(
                 f"The {field} sent does not match the uploaded file: the file was corrupted "
                 "on the way, or the digest belongs to another file. Upload it again."
@@ -175,15 +258,21 @@ def publish_upload(*, token, filename, content, form, now):
             f"filetype is {filetype!r} but {filename!r} is a "
             f"{PackageType(packagetype).label.lower()} ({packagetype})."
         )
+    given = given_digests(form)
     # Asked before the archive is read, so an oversized file costs no digest or unpacking.
     refuse_oversized(filename=filename, size=content.size)
-    digests = compute_digests(content)
-    check_digests(form, digests)
+    check_digests(given, compute_digests(content))
     try:
         metadata_text = read_core_metadata(filename, content)
     except MetadataNotFound as error:
         raise UploadError(f"Cannot read the metadata of {filename}: {error}") from None
     content.seek(0)
+    problem = text_problem(metadata_text, document=True)
+    if problem is not None:
+        raise UploadError(
+            f"The core metadata of {filename} (its METADATA or PKG-INFO file) {problem}. "
+            "Remove it from the project's metadata and rebuild the file."
+        )
     metadata = parse_metadata(metadata_text)
     if canonicalize_name(metadata.name) != name or metadata.version != version:
         raise UploadError(

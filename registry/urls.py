@@ -6,23 +6,23 @@ from . import token_views, views
 
 app_name = "registry"
 
-release = "manage/<str:name>/releases/<str:version>"
+release = "manage/<text:name>/releases/<text:version>"
 
 urlpatterns = [
     path("account/tokens/", token_views.token_list, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("manage/", views.projects, name="projects"),
-    path("manage/<str:name>/", views.ProjectDetailView.as_view(), name="project"),
-    path("manage/<str:name>/history/", views.HistoryView.as_view(), name="history"),
-    path("manage/<str:name>/remove/", views.RemoveProjectView.as_view(), name="remove"),
-    path("manage/<str:name>/archive/", views.ArchiveView.as_view(), name="archive"),
-    path("manage/<str:name>/unarchive/", views.UnarchiveView.as_view(), name="unarchive"),
-    path("manage/<str:name>/deprecate/", views.DeprecateView.as_view(), name="deprecate"),
-    path("manage/<str:name>/undeprecate/", views.UndeprecateView.as_view(), name="undeprecate"),
-    path("manage/<str:name>/lock-deletions/", views.LockDeletionsView.as_view(), name="lock"),
-    path("manage/<str:name>/roles/", views.RolesView.as_view(), name="roles"),
+    path("manage/<text:name>/", views.ProjectDetailView.as_view(), name="project"),
+    path("manage/<text:name>/history/", views.HistoryView.as_view(), name="history"),
+    path("manage/<text:name>/remove/", views.RemoveProjectView.as_view(), name="remove"),
+    path("manage/<text:name>/archive/", views.ArchiveView.as_view(), name="archive"),
+    path("manage/<text:name>/unarchive/", views.UnarchiveView.as_view(), name="unarchive"),
+    path("manage/<text:name>/deprecate/", views.DeprecateView.as_view(), name="deprecate"),
+    path("manage/<text:name>/undeprecate/", views.UndeprecateView.as_view(), name="undeprecate"),
+    path("manage/<text:name>/lock-deletions/", views.LockDeletionsView.as_view(), name="lock"),
+    path("manage/<text:name>/roles/", views.RolesView.as_view(), name="roles"),
     path(
-        "manage/<str:name>/roles/<str:username>/remove/",
+        "manage/<text:name>/roles/<text:username>/remove/",
         views.RemoveRoleView.as_view(),
         name="remove_role",
     ),

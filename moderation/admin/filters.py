@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from registry.admin_base import MAX_ID
+
 from .. import workflow
 from ..workflow import STAGED_OPEN, StagedState
 
@@ -90,9 +92,9 @@ class AssigneeListFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == "nobody":
             return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
+        if value and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
             return queryset.filter(assignee_id=int(value))
-        return queryset
+        return queryset  # not a person's number: ignored, as Django ignores unknown choices
 
 
 class AgeListFilter(admin.SimpleListFilter):

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from registry.admin_base import ReasonOnlyForm
+from registry.forms import PlainTextMixin
 
 from .. import services
 from ..models import Priority
@@ -24,7 +25,7 @@ def staff_members():
     return get_user_model().objects.filter(is_staff=True, is_active=True).order_by(username)
 
 
-class AssignForm(forms.Form):
+class AssignForm(PlainTextMixin, forms.Form):
     assignee = forms.ModelChoiceField(
         label="Assign to", queryset=staff_members(), required=False, empty_label="Nobody"
     )
@@ -34,12 +35,12 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = staff_members()
 
 
-class PriorityForm(forms.Form):
+class PriorityForm(PlainTextMixin, forms.Form):
     priority = forms.TypedChoiceField(label="Priority", choices=Priority.choices, coerce=int)
     reason = forms.CharField(label="Reason", max_length=500)
 
 
-class RecommendForm(forms.Form):
+class RecommendForm(PlainTextMixin, forms.Form):
     text = forms.CharField(
         label="Recommendation",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
@@ -47,7 +48,7 @@ class RecommendForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(PlainTextMixin, forms.Form):
     body = forms.CharField(
         label="Staff-only note",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
@@ -55,7 +56,7 @@ class NoteForm(forms.Form):
     )
 
 
-class MessageForm(forms.Form):
+class MessageForm(PlainTextMixin, forms.Form):
     body = forms.CharField(
         label="Message to the requester",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),

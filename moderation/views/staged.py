@@ -6,10 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from registry.facts import Decider, dependents_of
-from registry.forms import ConfirmNameForm, DeprecateForm
+from registry.forms import ConfirmNameForm, DeprecateForm, PlainTextMixin
 from registry.models import Project, Release
 from registry.policy import ActorRole
 from registry.services import RegistryError
+from registry.validators import text_problem
 
 from .. import state_texts, workflow
 from ..models import StagedRemoval
@@ -35,7 +36,7 @@ class StagedForm(ConfirmNameForm, DeprecateForm):
     field_order = ["message", "successor", "confirm_name"]
 
 
-class CancelForm(forms.Form):
+class CancelForm(PlainTextMixin, forms.Form):
     reason = forms.CharField(
         label="Why cancel?", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -56,6 +57,13 @@ def staged_new(request, name):
     if version:
         release = Release.objects.live().filter(project=project).by_version(version).first()
         if release is None:
+            problem = text_problem(version)
+            if problem is not None:
+                return not_found(
+                    request,
+                    f"{project.name} has no live release with this version: the version in the "
+                    f"address {problem}.",
+                )
             return not_found(request, f"{project.name} has no live release {version}.")
     if request.method in ("GET", "HEAD") and (
         name != project.normalized_name or (release is not None and version != release.version)

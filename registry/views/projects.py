@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
@@ -13,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from ..facts import dependents_of
 from ..models import File, ProjectStatus, Release, Role, RoleName
 from ..policy import Action
-from ..validators import normalize_project_name
+from ..validators import normalize_project_name, validate_project_name
 from .base import ActionLink, ProjectView, is_staff_viewer, present
 
 RELEASES_PER_PAGE = 50
@@ -26,10 +27,20 @@ PROJECTS_PER_PAGE = 50
 
 @login_required
 def projects(request):
-    """List the person's projects (live ones paginated, newest first; removed ones apart)."""
+    """List the person's projects (live ones paginated, newest first; removed ones apart).
+
+    Staff open any project by name (`?project=`); a string that is no project name is refused
+    on this page (400) with the naming rule, since no project page could answer for it.
+    """
     wanted = request.GET.get("project", "").strip()
+    lookup_error = None
     if wanted and is_staff_viewer(request.user):
-        return redirect("registry:project", name=normalize_project_name(wanted))
+        try:
+            validate_project_name(wanted)
+        except ValidationError as error:
+            lookup_error = error.messages[0]
+        else:
+            return redirect("registry:project", name=normalize_project_name(wanted))
     roles = (
         Role.objects.active()
         .filter(user=request.user)
@@ -48,7 +59,14 @@ def projects(request):
     return render(
         request,
         "registry/projects.html",
-        {"page": page, "removed": removed, "staff": is_staff_viewer(request.user)},
+        {
+            "page": page,
+            "removed": removed,
+            "staff": is_staff_viewer(request.user),
+            "wanted": wanted,
+            "lookup_error": lookup_error,
+        },
+        status=400 if lookup_error else 200,
     )
 
 

@@ -1,0 +1,47 @@
+"""Where another app adds to the registry's pages without the registry importing it.
+
+The registry must never import moderation, yet a project's page has to show the moderation
+cases that concern it (a staged removal, a takedown) and hide the actions such a case makes
+conflicting. An app registers a provider in its `AppConfig.ready()`; the project page asks every
+provider for its notices.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ProjectNotice:
+    """One thing another app wants the people on a project's page to see.
+
+    `hides` names the registry actions (`registry.policy.Action` values) that the page must not
+    offer while the notice stands, because they would conflict with it; `level` is "info" or
+    "warning" (a CSS class of the notice).
+    """
+
+    title: str
+    text: str
+    url: str = ""
+    link_text: str = ""
+    level: str = "info"
+    hides: frozenset[str] = field(default_factory=frozenset)
+
+
+NoticeProvider = Callable[..., list[ProjectNotice]]
+
+_providers: list[NoticeProvider] = []
+
+
+def register_project_notices(provider: NoticeProvider) -> NoticeProvider:
+    """Register `provider(project, user)`, which returns a list of `ProjectNotice`."""
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def project_notices(project, user) -> list[ProjectNotice]:
+    """Every registered provider's notices for this project, as this person may see them."""
+    notices = []
+    for provider in _providers:
+        notices.extend(provider(project, user))
+    return notices

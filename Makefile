@@ -14,16 +14,24 @@ $(STAMP): pyproject.toml
 
 ## run: Holdfast with demo data on SQLite at http://127.0.0.1:8000 (admin at /admin/),
 ## with the scheduler (advance_workflows) running every minute in the background.
+## Another port: make run PORT=8001
+PORT ?= 8000
+HOLDFAST_SITE_URL ?= http://127.0.0.1:$(PORT)
+RUN_ENV = DJANGO_DEBUG=true HOLDFAST_SITE_URL=$(HOLDFAST_SITE_URL)
 run: $(STAMP)
-	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=true $(PY) manage.py seed_demo
-	DJANGO_DEBUG=true $(PY) manage.py seed_moderation_demo
+	@$(PY) -c "import socket, sys; s = socket.socket(); \
+	  sys.exit(s.connect_ex(('127.0.0.1', $(PORT))) == 0)" || { \
+	  echo "Port $(PORT) is already in use (another Holdfast or another server)."; \
+	  echo "Stop it, or run on another port: make run PORT=$$(( $(PORT) + 1 ))"; exit 1; }
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py seed_moderation_demo
 	@mkdir -p .run
 	@echo "Scheduler: manage.py advance_workflows every minute, log in .run/scheduler.log"
-	@( while true; do DJANGO_DEBUG=true $(PY) manage.py advance_workflows >> .run/scheduler.log 2>&1; \
+	@( while true; do $(RUN_ENV) $(PY) manage.py advance_workflows >> .run/scheduler.log 2>&1; \
 	   sleep 60; done ) & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
-	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: the whole test suite (SQLite, or the database in DATABASE_URL), on two workers
 PYTEST_ARGS ?= -n 2

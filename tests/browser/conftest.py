@@ -5,7 +5,8 @@ Chromium is launched by its path (HOLDFAST_CHROMIUM, default /usr/bin/chromium);
 never downloads a browser. Without Chromium these tests skip with the reason printed, except in
 CI (CI=true), where a missing browser fails the run: `.ci/run` installs it.
 
-Every step of a journey saves a screenshot under tests/browser/screenshots/<test name>/
+Every step of a journey saves a screenshot under
+tests/browser/screenshots/<sqlite or postgresql>/<test name>/
 (HOLDFAST_SCREENSHOTS names another folder), so a failed run shows what the person saw.
 """
 
@@ -89,7 +90,9 @@ def page(site):
 @pytest.fixture
 def shot(request):
     """`shot(page, "what the person sees")`: save a numbered full-page screenshot of this step."""
-    folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    from django.db import connection
+
+    folder = SCREENSHOTS / connection.vendor / re.sub(r"[^\w.-]+", "_", request.node.name)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)

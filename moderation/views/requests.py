@@ -229,6 +229,20 @@ def follow(request, key):
 
 
 @private
+def follow_received(request, key):
+    """The page a public form redirects to once filed: the reference and the private link.
+
+    It lives under the private link, so it shows the link only to whoever already holds it,
+    and reading it again (a refresh, Back) changes nothing."""
+    case = by_key(key)
+    if case is None:
+        return not_found(request, NO_SUCH_LINK, title="Unknown link")
+    link = request.build_absolute_uri(reverse("moderation:follow", kwargs={"key": key}))
+    context = {"case": case, "link": link, "emailed_to": case.requester_email}
+    return render(request, "moderation/submitted.html", context)
+
+
+@private
 @require_POST
 def follow_reply(request, key):
     case = by_key(key)

@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from moderation import services
-from moderation.models import AbuseReport, LegalTakedown, Message, MessageKind
-from moderation.workflow import TakedownState
+from moderation import services, views
+from moderation.models import AbuseReport, DeletionException, LegalTakedown, Message, MessageKind
+from moderation.workflow import OPEN_STATES, REQUEST_KINDS, TakedownState
 from tests.factories import ProjectFactory
 from tests.moderation.test_public import (
     copyright_notice,
@@ -246,3 +246,104 @@ def test_a_duplicate_links_the_earliest_open_request(demo):
         for n in range(3)
     ]
     assert [case.possible_duplicate_of for case in cases] == [None, cases[0], cases[0]]
+
+
+# The requester's case page ------------------------------------------------------------------------
+
+
+def plain(response):
+    """The page's text as a person reads it: tags gone, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def step_items(response):
+    """[(label, status)] of the step indicator."""
+    html = response.content.decode()
+    return [
+        (label, status)
+        for status, label in re.findall(
+            r'class="step step-(\w+)"[^>]*>\s*<span class="step-label">([^<]+)</span>', html
+        )
+    ]
+
+
+def test_every_open_state_of_every_request_queue_is_in_one_step():
+    for kind in REQUEST_KINDS:
+        stages = [states for _label, states in views.requests.STAGES[kind]]
+        assert set().union(*stages) == OPEN_STATES[kind]
+        assert sum(len(states) for states in stages) == len(OPEN_STATES[kind])
+
+
+def test_a_new_notice_shows_its_steps_and_no_answer_before_a_question(client, demo):
+    _takedown, key = file_notice(demo)
+    response = client.get(url("follow", key=key))
+    assert step_items(response) == [
+        ("Received", "current"),
+        ("Accepted", "future"),
+        ("Content disabled", "future"),
+        ("Decided", "future"),
+    ]
+    assert 'aria-current="step"' in response.content.decode()
+    text = plain(response)
+    assert "Received Received" not in text
+    assert "Your answer" not in text
+    assert "Write to the registry staff Your message" in text
+
+
+def test_a_question_from_staff_asks_for_your_answer(client, demo, support_user):
+    takedown, key = file_notice(demo)
+    services.apply_transition(case=takedown, name="request_info", actor=support_user, reason="?")
+    response = client.get(url("follow", key=key))
+    assert step_items(response)[0] == ("Received", "current")
+    assert '<span class="step-detail">Needs info</span>' in response.content.decode()
+    assert "Answer the registry staff" in plain(response)
+    assert "Your answer" in plain(response)
+
+
+def test_a_rejected_notice_shows_the_steps_it_went_through(client, demo, support_user):
+    takedown, key = file_notice(demo)
+    services.apply_transition(case=takedown, name="reject", actor=support_user, reason="No.")
+    assert step_items(client.get(url("follow", key=key))) == [
+        ("Received", "done"),
+        ("Rejected", "current"),
+    ]
+
+
+def test_an_abuse_report_shows_its_steps(client, demo, support_user):
+    report_case, key = services.submit_abuse_report(
+        project=demo, category="spam", details="Spam.", requester_email="x@example.org"
+    )
+    services.apply_transition(case=report_case, name="triage", actor=support_user, reason="Yes")
+    assert step_items(client.get(url("follow", key=key))) == [
+        ("Received", "done"),
+        ("Triaged", "current"),
+        ("Quarantined", "future"),
+        ("Decided", "future"),
+    ]
+
+
+def test_an_exception_page_says_submitted_once_with_plurals_and_grouped_numbers(
+    client, demo, owner
+):
+    exception = services.submit_exception(
+        project=demo,
+        category="leaked_secret",
+        details="Leaked token.",
+        actor=owner,
+        releases=[demo.releases.get(version="1.0.0")],
+    )
+    key, digest = services.new_access_key()
+    DeletionException.objects.filter(pk=exception.pk).update(
+        access_key_hash=digest, impact={**exception.impact, "downloads_total": 63000}
+    )
+    response = client.get(url("follow", key=key))
+    text = plain(response)
+    assert step_items(response) == [
+        ("Submitted", "current"),
+        ("Under review", "future"),
+        ("Decided", "future"),
+    ]
+    assert "Submitted Submitted" not in text
+    assert "Submitted: waiting for support staff" in text
+    assert "Downloads in total: 63,000" in text
+    assert "Release: 1.0.0" in text

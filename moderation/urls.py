@@ -15,6 +15,7 @@ urlpatterns = [
     path("legal/<slug:kind>/", views.takedown_new, name="takedown-new"),
     path("report/", views.report_new, name="report-new"),
     path("requests/<text:key>/", views.follow, name="follow"),
+    path("requests/<text:key>/received/", views.follow_received, name="follow-received"),
     path("requests/<text:key>/reply/", views.follow_reply, name="follow-reply"),
     path("requests/<text:key>/<slug:transition>/", views.follow_act, name="follow-act"),
     path("manage/<text:name>/exception/", views.exception_new, name="exception-new"),

@@ -3,12 +3,14 @@
 from django.urls import path
 
 from . import token_views, views
+from .views.home import home
 
 app_name = "registry"
 
 release = "manage/<text:name>/releases/<text:version>"
 
 urlpatterns = [
+    path("", home, name="home"),
     path("account/tokens/", token_views.token_list, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("manage/", views.projects, name="projects"),

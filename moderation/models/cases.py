@@ -85,6 +85,16 @@ class Case(models.Model):
     recommendation = models.TextField(
         "support staff's recommendation", blank=True, help_text="For the admin who decides."
     )
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name="possible duplicate of",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="An earlier open request this one may repeat (same kind, same project, and the "
+        "same requester or the same text). It is still filed: staff decide.",
+    )
     objects = CaseQuerySet.as_manager()
 
     class Meta:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from registry.facts import Decider
 from registry.history import record
+from registry.models import Project
 from registry.policy import Action
 from registry.services import RegistryError
 
@@ -65,7 +66,48 @@ def _check_targets(project, releases, files):
             raise RegistryError(f"{file} is not a file of {project.name}.", code="target")
 
 
+# Duplicates: a request "may repeat" an earlier one when the earlier one is still open, in the
+# same queue, about the same project, of the same kind (the notice's kind, the report's category,
+# the exception's reason), and either comes from the same person (the same email, ignoring case,
+# or the same account) or says the same thing (SAME_TEXT, ignoring case and spacing). The new one
+# is still filed, linked to the earliest such request, for staff to merge or close.
+SAME_KIND = {Kind.TAKEDOWN: "takedown_kind", Kind.EXCEPTION: "category", Kind.ABUSE: "category"}
+SAME_TEXT = {Kind.TAKEDOWN: "material_location", Kind.EXCEPTION: "details", Kind.ABUSE: "details"}
+
+
+def _plain(text):
+    return " ".join((text or "").split()).casefold()
+
+
+def possible_duplicate(case):
+    """Return (the earliest open request `case` may repeat, why), or (None, "")."""
+    kind_field, text_field = SAME_KIND[case.kind], SAME_TEXT[case.kind]
+    earlier = (
+        type(case)
+        .objects.open()
+        .filter(project_id=case.project_id, **{kind_field: getattr(case, kind_field)})
+        .exclude(pk=case.pk)
+        .only("pk", "requester_email", "requester_id", text_field)
+        .order_by("created_at", "pk")
+    )
+    email, text = case.requester_email.casefold(), _plain(getattr(case, text_field))
+    for other in earlier:
+        if email and other.requester_email.casefold() == email:
+            return other, "the same requester email"
+        if case.requester_id and other.requester_id == case.requester_id:
+            return other, "the same requester"
+        if text and _plain(getattr(other, text_field)) == text:
+            return other, f"the same {case._meta.get_field(text_field).verbose_name}"
+    return None, ""
+
+
 def _save_new(case, *, releases, files, actor, reason):
+    # One filing per project at a time, so two copies sent at once see each other.
+    list(Project.objects.select_for_update().filter(pk=case.project_id).values_list("pk"))
+    earlier, why = possible_duplicate(case)
+    if earlier is not None:
+        case.possible_duplicate_of = earlier
+        reason = f"{reason}; it may repeat {earlier.reference} ({why}), still open"
     record(case, actor=actor, reason=reason).save()
     if releases:
         record(case, actor=actor, reason=reason).releases.set(releases)

@@ -11,7 +11,7 @@ Views change nothing themselves: every write is a call to `moderation.services`.
 
 from .maintainers import exception_new, my_request, my_request_act, my_request_reply, my_requests
 from .public import legal_index, report_new, takedown_new
-from .requests import follow, follow_act, follow_reply
+from .requests import follow, follow_act, follow_received, follow_reply
 from .staged import staged_case, staged_new
 from .throttle import client_address, parse_rate
 
@@ -20,6 +20,7 @@ __all__ = [
     "exception_new",
     "follow",
     "follow_act",
+    "follow_received",
     "follow_reply",
     "legal_index",
     "my_request",

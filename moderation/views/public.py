@@ -1,12 +1,14 @@
 """The public forms: legal takedown notices (/legal/) and abuse reports (/report/).
 
 Anyone, without an account, files a notice or a report and is shown (and emailed) a private
-link to follow it. The forms resist spam three ways: the rate limit of `throttle`; a honeypot
-field, hidden by CSS and labelled "Leave this empty" (filled: 400 with the form error, and
-nothing is created); and size limits on every field and on the whole body.
+link to follow it. A filed form answers with a redirect to its "Received" page under that link
+(POST/redirect/GET), so a refresh never files it twice. The forms resist spam three ways: the
+rate limit of `throttle`; a honeypot field, hidden by CSS and labelled "Leave this empty"
+(filled: 400 with the form error, and nothing is created); and size limits on every field and
+on the whole body.
 """
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from registry.services import RegistryError
@@ -14,7 +16,7 @@ from registry.services import RegistryError
 from .. import services
 from ..forms import TAKEDOWN_FORMS, AbuseReportForm
 from ..models import TakedownKind
-from .common import acting_user, not_found, private
+from .common import acting_user, not_found
 from .throttle import throttle, throttled_response, typed_back
 
 
@@ -28,15 +30,12 @@ def prefill(request):
     return initial
 
 
-def submitted(request, case, key):
-    """The page after a public form: the private link, shown this once (and emailed)."""
-    link = request.build_absolute_uri(reverse("moderation:follow", kwargs={"key": key}))
-    return render(
-        request,
-        "moderation/submitted.html",
-        {"case": case, "link": link, "emailed_to": case.requester_email},
-        status=201,
-    )
+def filed(key):
+    """Answer a filed form with a redirect (303) to its "Received" page, a GET under the private
+    link: a refresh or a Back there only reads the request again, it never files it again."""
+    response = redirect(reverse("moderation:follow-received", kwargs={"key": key}))
+    response.status_code = 303
+    return response
 
 
 # Legal takedown notices ---------------------------------------------------------------------------
@@ -116,7 +115,7 @@ def takedown_new(request, kind):
         status = 400 if form.is_spam else 200
         return render(request, template, {**context, "form": form}, status=status)
     try:
-        case, key = services.submit_takedown(
+        _case, key = services.submit_takedown(
             project=form.cleaned_data["project"],
             takedown_kind=kind.value,
             data=form.notice_data(),
@@ -127,7 +126,7 @@ def takedown_new(request, kind):
     except RegistryError as error:
         form.add_error(None, error.message)
         return render(request, template, {**context, "form": form}, status=400)
-    return private(submitted)(request, case, key)
+    return filed(key)
 
 
 # Abuse reports ------------------------------------------------------------------------------------
@@ -148,7 +147,7 @@ def report_new(request):
         return render(request, template, {"form": form}, status=400 if form.is_spam else 200)
     data = form.cleaned_data
     try:
-        case, key = services.submit_abuse_report(
+        _case, key = services.submit_abuse_report(
             project=data["project"],
             category=data["category"],
             details=data["details"],
@@ -162,4 +161,4 @@ def report_new(request):
     except RegistryError as error:
         form.add_error(None, error.message)
         return render(request, template, {"form": form}, status=400)
-    return private(submitted)(request, case, key)
+    return filed(key)

@@ -18,7 +18,7 @@ from registry.services import RegistryError
 from .. import services, state_texts, workflow
 from ..forms import ReasonForm, ReplyForm
 from ..models import Message, MessageKind
-from ..workflow import Kind, Who
+from ..workflow import AbuseState, ExceptionState, Kind, TakedownState, Who, state_label
 from .common import acting_user, not_found, private
 from .throttle import throttle, typed_back
 
@@ -51,6 +51,54 @@ IMPACT_LABELS = {
     "releases": "Live releases",
     "files": "Live files",
 }
+
+
+# Where a request stands, as steps: each queue's open states grouped into stages, in order, then
+# the outcome (the closed state it ended in). A test holds STAGES to `workflow.OPEN_STATES`.
+T, E, A = TakedownState, ExceptionState, AbuseState
+STAGES = {
+    Kind.TAKEDOWN: (
+        ("Received", {T.RECEIVED, T.NEEDS_INFO}),
+        ("Accepted", {T.ACCEPTED, T.OWNER_NOTIFIED}),
+        ("Content disabled", {T.CONTENT_DISABLED, T.COUNTER_NOTICE}),
+    ),
+    Kind.EXCEPTION: (("Submitted", {E.SUBMITTED}), ("Under review", {E.UNDER_REVIEW})),
+    Kind.ABUSE: (
+        ("Received", {A.RECEIVED}),
+        ("Triaged", {A.TRIAGED}),
+        ("Quarantined", {A.QUARANTINED}),
+    ),
+}
+OUTCOME_STEP = "Decided"
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    status: str  # "done", "current" or "future"
+    detail: str = ""  # the state within the stage, when it says more than the stage's name
+
+
+def steps(case, visited):
+    """Return the Steps of `case`; `visited` is every state its history went through. A stage
+    left behind without being visited (a report removed without quarantine) is not shown."""
+    result, reached = [], False
+    for label, states in STAGES[case.kind]:
+        if case.state in states:
+            detail = state_label(case.state)
+            result.append(Step(label, "current", "" if detail == label else detail))
+            reached = True
+        elif reached and case.is_open:
+            result.append(Step(label, "future"))
+        elif visited & states:
+            result.append(Step(label, "done"))
+    outcome = state_label(case.state) if not case.is_open else OUTCOME_STEP
+    result.append(Step(outcome, "future" if case.is_open else "current"))
+    return result
+
+
+def visited_states(case):
+    return set(case.history.values_list("state", flat=True).distinct())
 
 
 @dataclass(frozen=True)
@@ -120,12 +168,18 @@ def conversation(case):
 def case_page(request, access, *, reply_form=None, error=None, throttled=None, status=200):
     case = access.case
     text = state_texts.text(case.kind, case.state)
+    waiting_on_requester = case.state in workflow.WAITING_ON_REQUESTER[case.kind]
+    if reply_form is None and case.is_open:
+        reply_form = ReplyForm()
+    if reply_form is not None and not waiting_on_requester:
+        reply_form.fields["body"].label = "Your message"  # nobody asked a question yet
     context = {
         "case": case,
         "kind_label": kind_label(case),
         "headline": text.headline,
         "next_step": text.next_step,
-        "waiting_on_requester": case.state in workflow.WAITING_ON_REQUESTER[case.kind],
+        "waiting_on_requester": waiting_on_requester,
+        "steps": steps(case, visited_states(case)),
         "thread": conversation(case),
         "releases": list(case.releases.order_by("version").values_list("version", flat=True)),
         "files": list(case.files.order_by("filename").values_list("filename", flat=True)),
@@ -140,7 +194,7 @@ def case_page(request, access, *, reply_form=None, error=None, throttled=None, s
             for transition in requester_transitions(case)
         ],
         "reply_url": access.url("-reply") if case.is_open else None,
-        "reply_form": reply_form or (ReplyForm() if case.is_open else None),
+        "reply_form": reply_form,
         "error": error,
         "throttled": throttled,
         "via_key": access.via_key,
@@ -226,6 +280,20 @@ def follow(request, key):
     if case is None:
         return not_found(request, NO_SUCH_LINK, title="Unknown link")
     return case_page(request, Access(case, key))
+
+
+@private
+def follow_received(request, key):
+    """The page a public form redirects to once filed: the reference and the private link.
+
+    It lives under the private link, so it shows the link only to whoever already holds it,
+    and reading it again (a refresh, Back) changes nothing."""
+    case = by_key(key)
+    if case is None:
+        return not_found(request, NO_SUCH_LINK, title="Unknown link")
+    link = request.build_absolute_uri(reverse("moderation:follow", kwargs={"key": key}))
+    context = {"case": case, "link": link, "emailed_to": case.requester_email}
+    return render(request, "moderation/submitted.html", context)
 
 
 @private

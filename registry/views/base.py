@@ -56,6 +56,7 @@ class ActionLink:
     url: str
     decision: ShownDecision
     danger: bool = False
+    action: str = ""
 
 
 def exception_request_url(project, *, release=None, file=None):
@@ -184,11 +185,18 @@ class ProjectView(View):
             f"registry:{url_name}", kwargs={"name": self.project.normalized_name, **kwargs}
         )
 
+    # `Action` values another app's notice hides on this page (see registry/extensions.py).
+    hidden_actions = frozenset()
+
     def link(self, action, label, url, *, release=None, file=None, danger=False):
+        """The action as a page offers it, or None while a notice hides it."""
+        if Action(action) in self.hidden_actions:
+            return None
         decision = self.decider.decide(action, release=release, file=file)
         return ActionLink(
             label,
             url,
             present(decision, project=self.project, release=release, file=file),
             danger=danger,
+            action=Action(action).value,
         )

@@ -6,7 +6,7 @@ alternatives, before anyone clicks.
 """
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -19,6 +19,7 @@ from django.views import View
 from ..facts import Decider, actor_role, is_registry_admin
 from ..models import Project
 from ..policy import Action, ActorRole
+from ..policy.wording import rule_in_words
 
 # Who may open a project's pages at all; the Decider then says what each of them may do.
 NO_ACCESS = frozenset({ActorRole.ANONYMOUS, ActorRole.OTHER})
@@ -46,6 +47,11 @@ class ShownDecision:
     explanation: str
     override: bool = False
     alternatives: tuple[ShownAlternative, ...] = ()
+
+    @property
+    def rule_words(self):
+        """The rule as pages name it in sentences; the id stays for support, in small print."""
+        return rule_in_words(self.rule)
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,23 @@ def exception_request_url(project, *, release=None, file=None):
 NO_EXCEPTION_PAGE = "Write to the registry admins directly: this site has no request form."
 
 
+def admins_address():
+    return getattr(settings, "HOLDFAST_MODERATION_EMAIL", "") or settings.DEFAULT_FROM_EMAIL
+
+
+def admins_mailto(project, subject, question):
+    """A mailto: link to the registry admins about `project`, subject and first lines filled.
+
+    Lifting a deletion lock is an admin's own act, not a removal: the deletion-exception form
+    asks why something must be removed, so asking to unlock goes to the admins' address.
+    """
+    address = admins_address()
+    site = getattr(settings, "HOLDFAST_SITE_URL", "").rstrip("/")
+    page = reverse("registry:project", kwargs={"name": project.normalized_name})
+    body = f"Project: {project.name}\nPage: {site}{page}\n\n{question}\n"
+    return f"mailto:{address}?{urlencode({'subject': subject, 'body': body}, quote_via=quote)}"
+
+
 def present_alternative(alternative, *, project, release=None, file=None):
     url = None
     description = alternative.description
@@ -95,6 +118,16 @@ def present_alternative(alternative, *, project, release=None, file=None):
             url = reverse("registry:deprecate", kwargs=kwargs)
         case "transfer":
             url = reverse("registry:roles", kwargs=kwargs)
+        case "unlock_by_admin":
+            url = admins_mailto(
+                project,
+                f"Please lift the deletion lock of {project.name}",
+                "Why the lock should be lifted, and what you mean to remove:",
+            )
+            description = f"{description} Your e-mail goes to {admins_address()}."
+        case "contact_admins":
+            url = admins_mailto(project, f"About the project {project.name}", "What is wrong:")
+            description = f"{description} Your e-mail goes to {admins_address()}."
         case "request_exception":
             url = exception_request_url(project, release=release, file=file)
             if url is None:

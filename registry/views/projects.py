@@ -138,6 +138,7 @@ class ProjectDetailView(ProjectView):
                 "dependents": list(
                     dependents_of(project).order_by("normalized_name")[:DEPENDENTS_SHOWN]
                 ),
+                "facts": self.decider.facts,
                 "dependents_count": self.decider.facts.dependent_projects,
                 "dependents_more": max(0, self.decider.facts.dependent_projects - DEPENDENTS_SHOWN),
             },

@@ -105,3 +105,20 @@ def test_owner_is_refused_removal_yanks_instead_and_asks_for_an_exception(page, 
     page.locator("main").get_by_role("link", name=re.compile(r"^[A-Z]+-\d+")).first.click()
     expect(page.locator("main")).to_contain_text("compromised account")
     shot(page, "the request page")
+
+
+def test_owner_finds_the_upload_url_and_a_ready_pypirc_on_the_tokens_page(
+    page, popular, shot, settings
+):
+    settings.HOLDFAST_SITE_URL = "https://registry.example"
+    sign_in(page, "carol")
+    page.get_by_role("link", name="Upload tokens").click()
+    expect(page.locator("code.upload-url")).to_have_text("https://registry.example/legacy/")
+    shot(page, "the tokens page")
+
+    page.get_by_label("What is it for?").fill("release workflow on CI")
+    page.get_by_label("Limit to one project").select_option(label="tinypad")
+    page.get_by_role("button", name="Create token").click()
+    secret = page.locator("code.secret").inner_text()
+    expect(page.locator(".upload-setup")).to_contain_text(f"password = {secret}")
+    shot(page, "a new token, filled in")

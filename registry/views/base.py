@@ -5,7 +5,7 @@ on it is either a link to its page or the policy's refusal in words, with the ru
 alternatives, before anyone clicks.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -38,6 +38,7 @@ class ShownAlternative:
     label: str
     description: str
     url: str | None = None
+    action: str = ""  # The policy's alternative id ("yank", "archive", ...).
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def present_alternative(alternative, *, project, release=None, file=None):
             url = exception_request_url(project, release=release, file=file)
             if url is None:
                 description = f"{description} {NO_EXCEPTION_PAGE}"
-    return ShownAlternative(alternative.label, description, url)
+    return ShownAlternative(alternative.label, description, url, alternative.action)
 
 
 def present(decision, *, project, release=None, file=None):
@@ -220,16 +221,27 @@ class ProjectView(View):
 
     # `Action` values another app's notice hides on this page (see registry/extensions.py).
     hidden_actions = frozenset()
+    # The alternatives to a refusal that are themselves actions, hidden with them.
+    ALTERNATIVE_ACTIONS = {
+        "yank": Action.YANK,
+        "archive": Action.ARCHIVE,
+        "deprecate": Action.DEPRECATE,
+        "transfer": Action.MANAGE_ROLES,
+    }
 
     def link(self, action, label, url, *, release=None, file=None, danger=False):
         """The action as a page offers it, or None while a notice hides it."""
         if Action(action) in self.hidden_actions:
             return None
         decision = self.decider.decide(action, release=release, file=file)
-        return ActionLink(
-            label,
-            url,
-            present(decision, project=self.project, release=release, file=file),
-            danger=danger,
-            action=Action(action).value,
-        )
+        shown = present(decision, project=self.project, release=release, file=file)
+        if self.hidden_actions:
+            shown = replace(
+                shown,
+                alternatives=tuple(
+                    alt
+                    for alt in shown.alternatives
+                    if self.ALTERNATIVE_ACTIONS.get(alt.action) not in self.hidden_actions
+                ),
+            )
+        return ActionLink(label, url, shown, danger=danger, action=Action(action).value)

@@ -122,3 +122,41 @@ def test_owner_finds_the_upload_url_and_a_ready_pypirc_on_the_tokens_page(
     secret = page.locator("code.secret").inner_text()
     expect(page.locator(".upload-setup")).to_contain_text(f"password = {secret}")
     shot(page, "a new token, filled in")
+
+
+def test_a_locked_project_under_a_notice_reads_well(page, popular, shot, settings):
+    """How the project page looks with another app's warning and the deletion lock on."""
+    from registry import services
+    from registry.extensions import (
+        ProjectNotice,
+        register_project_notices,
+        unregister_project_notices,
+    )
+
+    settings.HOLDFAST_MODERATION_EMAIL = "admins@registry.example"
+    services.lock_deletions(project=popular, actor=popular.roles.get().user, reason="Stable API")
+
+    def provider(project, user):
+        return [
+            ProjectNotice(
+                title="Release 1.1.0 taken down",
+                text="A registry admin disabled its files after a copyright notice (T-5). "
+                "You can send a counter-notice.",
+                url="/account/requests/",
+                link_text="See the takedown in your requests",
+                level="warning",
+                hides=frozenset({"yank", "unyank"}),
+            )
+        ]
+
+    register_project_notices(provider)
+    try:
+        sign_in(page, "carol", next_url="/manage/tinypad/")
+        expect(page.get_by_role("heading", name="Release 1.1.0 taken down")).to_be_visible()
+        expect(page.locator(".status-warning")).to_have_text("Release 1.1.0 taken down")
+        expect(page.get_by_role("link", name="Yank", exact=True)).to_have_count(0)
+        unlock = page.get_by_role("link", name="Ask an admin to unlock").first
+        expect(unlock).to_have_attribute("href", re.compile(r"^mailto:admins@registry\.example\?"))
+        shot(page, "a warning and the lock")
+    finally:
+        unregister_project_notices(provider)

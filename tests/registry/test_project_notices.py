@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from registry import services
 from registry.extensions import (
     ProjectNotice,
     project_notices,
@@ -138,3 +139,12 @@ def test_no_notice_no_section(client, owner, project, notices):
     html = page(client, owner, project)
     assert 'id="notices"' not in html
     assert "status-notices" not in html
+
+
+def test_alternatives_a_notice_hides_are_not_offered_either(client, owner, project, notices):
+    services.lock_deletions(project=project, actor=owner, reason="Stable API")
+    assert "Yank the release</a>" in page(client, owner, project)
+    notices.append(STAGED)
+    html = page(client, owner, project)
+    assert "Yank the release" not in html
+    assert "Request an exception" in html  # Not an action the notice hides.

@@ -1,6 +1,5 @@
 """What the maintainers' pages say: rules in words, a working way to ask an admin, plurals."""
 
-from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -12,11 +11,10 @@ from registry.policy.wording import RULE_WORDS, rule_in_words
 from tests.factories import (
     DependencyFactory,
     DownloadCountFactory,
-    FileFactory,
     ProjectFactory,
     ReleaseFactory,
-    RoleFactory,
 )
+from tests.registry.test_pages import DAY, build_project
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +29,7 @@ def no_moderation_pages(settings):
 
 @pytest.fixture
 def project(owner):
-    now = timezone.now()
-    project = ProjectFactory(name="demo-pkg", created_at=now - timedelta(days=400))
-    RoleFactory(project=project, user=owner, role="owner", created_at=now - timedelta(days=400))
-    release = ReleaseFactory(project=project, version="1.0.0")
-    FileFactory(release=release)
-    FileFactory(release=release)
-    return project
+    return build_project(owner, age=400 * DAY, files=2)
 
 
 def page(client, user, name="project", **kwargs):

@@ -1,10 +1,7 @@
 """Notices other apps put on a project page (registry/extensions.py), and the actions hidden."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from registry import services
 from registry.extensions import (
@@ -15,7 +12,7 @@ from registry.extensions import (
 )
 from registry.models import ProjectStatus
 from registry.policy import Action
-from tests.factories import FileFactory, ProjectFactory, ReleaseFactory, RoleFactory
+from tests.registry.test_pages import DAY, build_project
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +41,7 @@ def notices():
 
 @pytest.fixture
 def project(owner):
-    now = timezone.now()
-    project = ProjectFactory(name="demo-pkg", created_at=now - timedelta(days=2))
-    RoleFactory(project=project, user=owner, role="owner", created_at=now - timedelta(days=2))
-    release = ReleaseFactory(project=project, version="1.0.0")
-    FileFactory(release=release)
-    return project
+    return build_project(owner, age=2 * DAY, files=1)
 
 
 def page(client, owner, project):

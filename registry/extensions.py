@@ -45,3 +45,9 @@ def project_notices(project, user) -> list[ProjectNotice]:
     for provider in _providers:
         notices.extend(provider(project, user))
     return notices
+
+
+def unregister_project_notices(provider: NoticeProvider) -> None:
+    """Forget `provider` (tests register their own and must leave none behind)."""
+    if provider in _providers:
+        _providers.remove(provider)

@@ -1,8 +1,10 @@
 """The account page where maintainers create and revoke their upload tokens."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import tokens
@@ -32,12 +34,24 @@ class TokenForm(PlainTextMixin, forms.Form):
         )
 
 
+def upload_url():
+    """The address twine uploads to: this site's public address and the legacy upload API."""
+    site = getattr(settings, "HOLDFAST_SITE_URL", "").rstrip("/")
+    return f"{site}{reverse('legacy-upload')}"
+
+
 def _page(request, form, *, secret=None, created=None, status=200):
     user_tokens = ApiToken.objects.filter(user=request.user).select_related("project")
     return render(
         request,
         "registry/tokens.html",
-        {"form": form, "tokens": user_tokens, "secret": secret, "created": created},
+        {
+            "form": form,
+            "tokens": user_tokens,
+            "secret": secret,
+            "created": created,
+            "upload_url": upload_url(),
+        },
         status=status,
     )
 

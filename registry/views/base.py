@@ -5,8 +5,8 @@ on it is either a link to its page or the policy's refusal in words, with the ru
 alternatives, before anyone clicks.
 """
 
-from dataclasses import dataclass
-from urllib.parse import urlencode
+from dataclasses import dataclass, replace
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -19,6 +19,7 @@ from django.views import View
 from ..facts import Decider, actor_role, is_registry_admin
 from ..models import Project
 from ..policy import Action, ActorRole
+from ..policy.wording import rule_in_words
 
 # Who may open a project's pages at all; the Decider then says what each of them may do.
 NO_ACCESS = frozenset({ActorRole.ANONYMOUS, ActorRole.OTHER})
@@ -37,6 +38,7 @@ class ShownAlternative:
     label: str
     description: str
     url: str | None = None
+    action: str = ""  # The policy's alternative id ("yank", "archive", ...).
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,11 @@ class ShownDecision:
     override: bool = False
     alternatives: tuple[ShownAlternative, ...] = ()
 
+    @property
+    def rule_words(self):
+        """The rule as pages name it in sentences; the id stays for support, in small print."""
+        return rule_in_words(self.rule)
+
 
 @dataclass(frozen=True)
 class ActionLink:
@@ -56,6 +63,7 @@ class ActionLink:
     url: str
     decision: ShownDecision
     danger: bool = False
+    action: str = ""
 
 
 def exception_request_url(project, *, release=None, file=None):
@@ -80,6 +88,23 @@ def exception_request_url(project, *, release=None, file=None):
 NO_EXCEPTION_PAGE = "Write to the registry admins directly: this site has no request form."
 
 
+def admins_address():
+    return getattr(settings, "HOLDFAST_MODERATION_EMAIL", "") or settings.DEFAULT_FROM_EMAIL
+
+
+def admins_mailto(project, subject, question):
+    """A mailto: link to the registry admins about `project`, subject and first lines filled.
+
+    Lifting a deletion lock is an admin's own act, not a removal: the deletion-exception form
+    asks why something must be removed, so asking to unlock goes to the admins' address.
+    """
+    address = admins_address()
+    site = getattr(settings, "HOLDFAST_SITE_URL", "").rstrip("/")
+    page = reverse("registry:project", kwargs={"name": project.normalized_name})
+    body = f"Project: {project.name}\nPage: {site}{page}\n\n{question}\n"
+    return f"mailto:{address}?{urlencode({'subject': subject, 'body': body}, quote_via=quote)}"
+
+
 def present_alternative(alternative, *, project, release=None, file=None):
     url = None
     description = alternative.description
@@ -94,11 +119,21 @@ def present_alternative(alternative, *, project, release=None, file=None):
             url = reverse("registry:deprecate", kwargs=kwargs)
         case "transfer":
             url = reverse("registry:roles", kwargs=kwargs)
+        case "unlock_by_admin":
+            url = admins_mailto(
+                project,
+                f"Please lift the deletion lock of {project.name}",
+                "Why the lock should be lifted, and what you mean to remove:",
+            )
+            description = f"{description} Your e-mail goes to {admins_address()}."
+        case "contact_admins":
+            url = admins_mailto(project, f"About the project {project.name}", "What is wrong:")
+            description = f"{description} Your e-mail goes to {admins_address()}."
         case "request_exception":
             url = exception_request_url(project, release=release, file=file)
             if url is None:
                 description = f"{description} {NO_EXCEPTION_PAGE}"
-    return ShownAlternative(alternative.label, description, url)
+    return ShownAlternative(alternative.label, description, url, alternative.action)
 
 
 def present(decision, *, project, release=None, file=None):
@@ -184,11 +219,29 @@ class ProjectView(View):
             f"registry:{url_name}", kwargs={"name": self.project.normalized_name, **kwargs}
         )
 
+    # `Action` values another app's notice hides on this page (see registry/extensions.py).
+    hidden_actions = frozenset()
+    # The alternatives to a refusal that are themselves actions, hidden with them.
+    ALTERNATIVE_ACTIONS = {
+        "yank": Action.YANK,
+        "archive": Action.ARCHIVE,
+        "deprecate": Action.DEPRECATE,
+        "transfer": Action.MANAGE_ROLES,
+    }
+
     def link(self, action, label, url, *, release=None, file=None, danger=False):
+        """The action as a page offers it, or None while a notice hides it."""
+        if Action(action) in self.hidden_actions:
+            return None
         decision = self.decider.decide(action, release=release, file=file)
-        return ActionLink(
-            label,
-            url,
-            present(decision, project=self.project, release=release, file=file),
-            danger=danger,
-        )
+        shown = present(decision, project=self.project, release=release, file=file)
+        if self.hidden_actions:
+            shown = replace(
+                shown,
+                alternatives=tuple(
+                    alt
+                    for alt in shown.alternatives
+                    if self.ALTERNATIVE_ACTIONS.get(alt.action) not in self.hidden_actions
+                ),
+            )
+        return ActionLink(label, url, shown, danger=danger, action=Action(action).value)

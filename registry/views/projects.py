@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
+from ..extensions import project_notices
 from ..facts import dependents_of
 from ..models import File, ProjectStatus, Release, Role, RoleName
 from ..policy import Action
@@ -115,12 +116,18 @@ class ProjectDetailView(ProjectView):
         )
         page = Paginator(releases, RELEASES_PER_PAGE).get_page(request.GET.get("page"))
         live = not project.is_removed
+        notices = project_notices(project, request.user)
+        self.hidden_actions = frozenset(
+            Action(value) for notice in notices for value in notice.hides
+        )
         return render(
             request,
             "registry/project.html",
             {
                 "project": project,
                 "role": self.role,
+                "notices": notices,
+                "hidden_actions": self.hidden_actions,
                 "owners": [r for r in roles if r.role == RoleName.OWNER],
                 "maintainers": [r for r in roles if r.role == RoleName.MAINTAINER],
                 "page": page,
@@ -131,6 +138,7 @@ class ProjectDetailView(ProjectView):
                 "dependents": list(
                     dependents_of(project).order_by("normalized_name")[:DEPENDENTS_SHOWN]
                 ),
+                "facts": self.decider.facts,
                 "dependents_count": self.decider.facts.dependent_projects,
                 "dependents_more": max(0, self.decider.facts.dependent_projects - DEPENDENTS_SHOWN),
             },
@@ -173,7 +181,7 @@ class ProjectDetailView(ProjectView):
         actions.append(
             self.link(Action.DELETE_PROJECT, "Remove the project", self.url("remove"), danger=True)
         )
-        return actions
+        return [action for action in actions if action is not None]
 
     def unlock_decision(self):
         decision = present(self.decider.decide(Action.UNLOCK_DELETIONS), project=self.project)
@@ -201,6 +209,7 @@ class ProjectDetailView(ProjectView):
                     file=file,
                     danger=True,
                 )
+            if file_row.remove is not None:
                 # Refusals of sibling files usually differ only by the filename: say it once.
                 shown = file_row.remove.decision
                 # Alternatives' links carry the filename too, so compare what they say.

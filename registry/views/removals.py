@@ -5,6 +5,7 @@ from django.urls import reverse
 from .. import policy, services
 from ..forms import ConfirmNameForm, RemoveFilesForm
 from ..policy import Action
+from ..policy.wording import _plural
 from .actions import ActionView, ReleaseActionView
 from .base import present
 
@@ -26,7 +27,8 @@ class RemoveProjectView(ActionView):
         return {
             "lead": [
                 f"Removing {self.project.name} takes it off the index with its "
-                f"{len(facts.releases)} live release(s) and {files} file(s). Installers that "
+                f"{_plural(len(facts.releases), 'live release')} and {_plural(files, 'file')}. "
+                "Installers that "
                 "depend on it will fail to find it.",
                 name_rule.explanation,
                 "Versions and filenames are never reusable. Only a registry admin can restore "
@@ -70,8 +72,9 @@ class RemoveReleaseView(ReleaseActionView):
         return {
             "lead": [
                 f"Removing release {self.release.version} of {self.project.name} takes it and "
-                f"its {len(filenames)} file(s) off the index. The version and the filenames can "
-                "never be uploaded again; only a registry admin can restore the release.",
+                f"its {_plural(len(filenames), 'file')} off the index. The version and the "
+                "filenames can never be uploaded again; only a registry admin can restore the "
+                "release.",
                 "Yanking it instead keeps exact pins working and can be undone.",
             ],
             "items_title": "Files that will be removed",
@@ -170,4 +173,4 @@ class RemoveFilesView(ReleaseActionView):
             now=self.now,
         )
         names = ", ".join(sorted(chosen))
-        return f"Removed {len(files)} file(s) of {self.project.name}: {names}."
+        return f"Removed {_plural(len(files), 'file')} of {self.project.name}: {names}."

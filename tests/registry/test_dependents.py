@@ -57,7 +57,7 @@ def test_the_project_page_names_the_dependents(client, world):
 
     page = client.get("/manage/tiny-lib/").content.decode()
 
-    assert "The latest release of 2 other projects require Tiny_Lib" in page
+    assert "2 other projects require Tiny_Lib in their latest release" in page
     assert "app-a, app-c" in page
 
 

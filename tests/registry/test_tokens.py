@@ -120,3 +120,26 @@ def test_the_token_page_has_a_fixed_number_of_queries(
     # session, user, tokens with their projects, the project choices
     with django_assert_num_queries(4):
         assert user_client.get(URL).status_code == 200
+
+
+def test_the_page_shows_the_absolute_upload_url_and_ready_to_copy_examples(user_client, settings):
+    settings.HOLDFAST_SITE_URL = "https://registry.example/"
+    page = user_client.get(URL).content.decode()
+
+    assert '<code class="upload-url">https://registry.example/legacy/</code>' in page
+    assert (
+        "twine upload --repository-url https://registry.example/legacy/ -u __token__ dist/*" in page
+    )
+    assert "repository = https://registry.example/legacy/\nusername = __token__" in page
+    assert "[holdfast]" in page and "twine upload --repository holdfast dist/*" in page
+
+
+def test_a_new_token_is_filled_in_the_examples(user_client, settings):
+    settings.HOLDFAST_SITE_URL = "https://registry.example"
+    response = user_client.post(URL, {"description": "CI"})
+    secret = secret_on(response)
+    page = response.content.decode()
+
+    assert f"password = {secret}" in page
+    # Once only: the next visit shows a placeholder.
+    assert secret not in user_client.get(URL).content.decode()

@@ -27,6 +27,9 @@ OWNER_TRANSITIONS = {
 }
 
 
+COUNTER_NOTICE_TRANSITIONS = {"receive_counter_notice", "send_counter_notice"}
+
+
 def site_url(path):
     return getattr(settings, "HOLDFAST_SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
 
@@ -36,6 +39,10 @@ def follow_url(key):
         return site_url(reverse("moderation:follow", kwargs={"key": key}))
     except NoReverseMatch:
         return ""
+
+
+def counter_notice_url(case):
+    return site_url(reverse("moderation:counter-notice", kwargs={"pk": case.pk}))
 
 
 def owner_emails_by_project(project_ids):
@@ -100,6 +107,14 @@ def on_transition(case, transition, *, previous, reason, actor=None):
     if transition.message_required:
         # Only these reasons are written for the requester; the others are staff's record.
         body += f"\n{transition.label}: {reason}\n"
+    if transition.name in COUNTER_NOTICE_TRANSITIONS:
+        # 17 U.S.C. § 512(g)(2)(B): the claimant gets a copy of the counter-notice.
+        body += (
+            f"\nThe owners sent this counter-notice:\n\n{case.counter_notice}\n\nThe content "
+            f"comes back from {case.reinstate_after:%Y-%m-%d} (by {case.reinstate_by:%Y-%m-%d} "
+            "at the latest) unless you tell us, at your private link, that you have filed a "
+            "court action seeking to restrain it.\n"
+        )
     messages = [(_subject(case, f"now {state}"), body, [case.requester_email])]
     if transition.name in OWNER_TRANSITIONS[case.kind]:
         requester = case.requester_email.casefold()
@@ -135,6 +150,11 @@ def owner_message(case, transition, reason):
         lines.append(
             "The content is removed from the index but kept; it comes back if the claim is "
             "withdrawn or after a valid counter-notice and its waiting period."
+        )
+        lines.append(
+            "If you believe it was removed by mistake or misidentification, send a "
+            "counter-notice (17 U.S.C. § 512(g)(3)) with the form at this address, signed in "
+            f"as an owner of {case.project.name}:\n{counter_notice_url(case)}"
         )
     return "\n\n".join(lines) + "\n"
 

@@ -29,4 +29,22 @@ urlpatterns = [
         views.my_request_act,
         name="my-request-act",
     ),
+    # Notices and reports filed while signed in (exceptions keep the shorter address above).
+    path("account/requests/<slug:kind>/<int:pk>/", views.my_request, name="my-filed"),
+    path(
+        "account/requests/<slug:kind>/<int:pk>/reply/",
+        views.my_request_reply,
+        name="my-filed-reply",
+    ),
+    path(
+        "account/requests/<slug:kind>/<int:pk>/<slug:transition>/",
+        views.my_request_act,
+        name="my-filed-act",
+    ),
+    path("account/takedowns/<int:pk>/", views.owner_takedown, name="owner-takedown"),
+    path(
+        "account/takedowns/<int:pk>/counter-notice/",
+        views.counter_notice_new,
+        name="counter-notice",
+    ),
 ]

@@ -209,6 +209,18 @@ TRANSITIONS = {
             guard=_counter_notice_given,
         ),
         _t(
+            "send_counter_notice",
+            {T.CONTENT_DISABLED},
+            T.COUNTER_NOTICE,
+            Who.OWNER,
+            "Send a counter-notice",
+            "The owner disputes the claim through the site's form (17 U.S.C. § 512(g)(3)). The "
+            "content comes back after 10 business days unless the claimant reports a court "
+            "action within 14.",
+            effect="record_counter_notice",
+            guard=_counter_notice_given,
+        ),
+        _t(
             "report_court_action",
             {T.COUNTER_NOTICE},
             T.UPHELD,
@@ -467,12 +479,14 @@ def transition(kind, name):
 
 def allowed(kind, state, *, is_admin, is_staff, is_requester=False, is_owner=False):
     """Return the transitions that may be taken from `state` by this kind of person (the
-    scheduler's are never offered to a person)."""
+    scheduler's are never offered to a person). A request's owner transitions (a takedown's
+    counter-notice) are the owners' own words, sent from their page: registry admins are offered
+    them only on a staged removal, which they may cancel for the owners."""
     may = {
         Who.REQUESTER: is_requester,
         Who.SUPPORT: is_staff or is_admin,
         Who.ADMIN: is_admin,
-        Who.OWNER: is_owner or is_admin,
+        Who.OWNER: is_owner or (is_admin and Kind(kind) not in REQUEST_KINDS),
         Who.SCHEDULER: False,
     }
     return [t for t in TRANSITIONS[Kind(kind)] if state in t.sources and may[t.who]]

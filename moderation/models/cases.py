@@ -206,6 +206,31 @@ class LegalTakedown(Case):
     reinstate_by = models.DateField(
         "reinstate by", null=True, blank=True, help_text="14 business days after it."
     )
+    # A counter-notice sent by an owner through the site's form (17 U.S.C. § 512(g)(3)); one
+    # pasted by staff fills only `counter_notice` above.
+    counter_notice_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="counter-notice sent by",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The owner's account, when they sent it through the site.",
+    )
+    counter_signature = models.CharField(
+        "counter-notice signature", max_length=200, blank=True, help_text="Typed full name."
+    )
+    counter_name = models.CharField("counter-notice sender's name", max_length=200, blank=True)
+    counter_address = models.TextField("counter-notice sender's address", blank=True)
+    counter_phone = models.CharField("counter-notice sender's telephone", max_length=50, blank=True)
+    counter_material = models.TextField("material removed and where it appeared", blank=True)
+    counter_mistake_statement = models.BooleanField(
+        "statement under penalty of perjury of removal by mistake or misidentification",
+        default=False,
+    )
+    counter_consent = models.BooleanField(
+        "consent to jurisdiction and to accept service of process", default=False
+    )
 
     releases = models.ManyToManyField(
         Release,

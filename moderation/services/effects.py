@@ -162,8 +162,25 @@ def _plan_counter_notice(case, now, data):
     ]
 
 
+# What an owner's counter-notice sent through the site's form adds to its text (17 U.S.C.
+# § 512(g)(3), element by element); staff pasting one they received give only the text.
+COUNTER_NOTICE_FIELDS = (
+    "counter_notice_by",
+    "counter_signature",
+    "counter_name",
+    "counter_address",
+    "counter_phone",
+    "counter_material",
+    "counter_mistake_statement",
+    "counter_consent",
+)
+
+
 def _record_counter_notice(case, *, actor, reason, now, data):
     case.counter_notice = data["counter_notice"].strip()
+    for name in COUNTER_NOTICE_FIELDS:
+        if name in data:
+            setattr(case, name, data[name])
     case.counter_notice_at = now
     case.reinstate_after, case.reinstate_by = workflow.counter_notice_window(now.date())
     return []
@@ -404,7 +421,13 @@ EFFECTS = {
     "record_counter_notice": Effect(
         _plan_counter_notice,
         _record_counter_notice,
-        fields=("counter_notice", "counter_notice_at", "reinstate_after", "reinstate_by"),
+        fields=(
+            "counter_notice",
+            "counter_notice_at",
+            "reinstate_after",
+            "reinstate_by",
+            *COUNTER_NOTICE_FIELDS,
+        ),
     ),
     "restore_removals": Effect(_plan_restore, _restore_removals),
     "quarantine": Effect(_plan_quarantine, _quarantine),

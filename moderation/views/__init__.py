@@ -4,12 +4,14 @@
 - `requests`: one request as its requester sees it, by private link or under "Your requests";
 - `maintainers`: deletion exceptions, asked for by a project's owners and maintainers;
 - `staged`: the owners' staged-removal pages;
+- `owners`: a takedown as its project's owners see it, and their counter-notice;
 - `common`: private-link headers, readable refusals, canonical redirects.
 
 Views change nothing themselves: every write is a call to `moderation.services`.
 """
 
 from .maintainers import exception_new, my_request, my_request_act, my_request_reply, my_requests
+from .owners import counter_notice_new, owner_takedown
 from .public import legal_index, report_new, takedown_new
 from .requests import follow, follow_act, follow_received, follow_reply
 from .staged import staged_case, staged_new
@@ -17,6 +19,7 @@ from .throttle import client_address, parse_rate
 
 __all__ = [
     "client_address",
+    "counter_notice_new",
     "exception_new",
     "follow",
     "follow_act",
@@ -27,6 +30,7 @@ __all__ = [
     "my_request_act",
     "my_request_reply",
     "my_requests",
+    "owner_takedown",
     "parse_rate",
     "report_new",
     "staged_case",

@@ -1,27 +1,32 @@
 """The maintainers' deletion exceptions: asked for from a refusal on their project's page
 (/manage/<name>/exception/) and followed under /account/requests/."""
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import CharField, Q, Value
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from registry.facts import Decider
-from registry.models import File, Project, Release
+from registry.models import Project, Role, RoleName
 from registry.policy import Action, ActorRole
 from registry.services import RegistryError
 
-from .. import services
+from .. import services, state_texts
 from ..forms import ExceptionForm, find_files, find_releases
-from ..models import DeletionException
+from ..models import AbuseReport, DeletionException, LegalTakedown, StagedRemoval
+from ..notices import takedown_named, with_targets
+from ..staged_timeline import next_step
+from ..workflow import Kind
 from .common import canonical_redirect, forbidden, not_found
-from .requests import IMPACT_LABELS, Access, act, case_page, reply
+from .owners import OWNER_TEXTS
+from .requests import IMPACT_LABELS, Access, act, case_page, kind_label, reply
 
 REQUESTS_PER_PAGE = 50
 
@@ -58,6 +63,21 @@ def self_service_url(project, release, file):
     return reverse("registry:remove", kwargs=kwargs)
 
 
+def same_open_request(project, user, data, releases, files):
+    """The person's open request that says exactly this about exactly these, if any."""
+    wanted = ({r.pk for r in releases}, {f.pk for f in files})
+    for case in DeletionException.objects.open().filter(
+        project=project, requester=user, category=data["category"], details=data["details"]
+    ):
+        named = (
+            set(case.releases.values_list("pk", flat=True)),
+            set(case.files.values_list("pk", flat=True)),
+        )
+        if named == wanted:
+            return case
+    return None
+
+
 @login_required
 def exception_new(request, name):
     """Ask the registry admins to remove what the policy refuses, seeing the refusal and impact."""
@@ -87,6 +107,17 @@ def exception_new(request, name):
     status = 200
     if request.method == "POST":
         form = ExceptionForm(request.POST)
+        duplicate = form.is_valid() and same_open_request(
+            project, request.user, form.cleaned_data, releases, files
+        )
+        if duplicate:
+            # The browser sent the same form again (back, then resubmit): file nothing twice.
+            messages.info(
+                request,
+                f"You already filed this request as {duplicate.reference}; here it is. Write "
+                "to the registry staff below to add something.",
+            )
+            return redirect("moderation:my-request", pk=duplicate.pk)
         if form.is_valid():
             try:
                 case = services.submit_exception(
@@ -136,64 +167,138 @@ def exception_new(request, name):
     return render(request, "moderation/exception_form.html", context, status=status)
 
 
-@login_required
-def my_requests(request):
-    """The person's deletion exception requests, newest first, with their state."""
-    requests = (
-        DeletionException.objects.filter(requester=request.user)
-        .select_related("project")
-        .prefetch_related(
-            Prefetch("releases", queryset=Release.objects.only("pk", "version")),
-            Prefetch("files", queryset=File.objects.only("pk", "filename")),
+# "Your requests": everything the person filed or is subject to ------------------------------------
+
+# The URL segment of each queue a person files into while signed in.
+FILED_KINDS = {"exception": DeletionException, "notice": LegalTakedown, "report": AbuseReport}
+
+
+@dataclass(frozen=True)
+class FiledAccess(Access):
+    """A notice or report the signed-in person filed, at /account/requests/<kind>/<pk>/."""
+
+    segment: str = ""
+
+    def url(self, suffix="", **kwargs):
+        if self.segment == "exception":
+            return super().url(suffix, **kwargs)
+        return reverse(
+            f"moderation:my-filed{suffix}",
+            kwargs={"kind": self.segment, "pk": self.case.pk, **kwargs},
         )
-        .order_by("-created_at", "-pk")
-    )
-    page = Paginator(requests, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "case": case,
-            "what": ", ".join(
+
+
+def person_rows(user):
+    """(kind, pk, created_at) of every row of "Your requests", as one query, newest first."""
+    owned = Role.objects.active().filter(user=user, role=RoleName.OWNER).values("project_id")
+    parts = {
+        "exception": DeletionException.objects.filter(requester=user),
+        "notice": LegalTakedown.objects.filter(requester=user),
+        "report": AbuseReport.objects.filter(requester=user),
+        "takedown": LegalTakedown.objects.filter(
+            project_id__in=owned, state__in=list(OWNER_TEXTS)
+        ).exclude(requester=user),
+        "staged": StagedRemoval.objects.filter(Q(requested_by=user) | Q(project_id__in=owned)),
+    }
+    queries = [
+        query.order_by()
+        .annotate(row_kind=Value(kind, output_field=CharField()))
+        .values_list("row_kind", "pk", "created_at")
+        for kind, query in parts.items()
+    ]
+    return queries[0].union(*queries[1:], all=True).order_by("-created_at", "row_kind", "-pk")
+
+
+ROW_QUERIES = {
+    "exception": lambda: with_targets(DeletionException.objects),
+    "notice": lambda: LegalTakedown.objects.select_related("project"),
+    "report": lambda: AbuseReport.objects.select_related("project"),
+    "takedown": lambda: with_targets(LegalTakedown.objects),
+    "staged": lambda: StagedRemoval.objects.select_related("project", "release"),
+}
+
+
+def describe(kind, case):
+    """One row of "Your requests": what it is, where it stands in words, and its page."""
+    if kind == "takedown":
+        return {
+            "label": f"Takedown of your project ({case.get_takedown_kind_display()})",
+            "state": OWNER_TEXTS[case.state],
+            "what": takedown_named(case),
+            "url": reverse("moderation:owner-takedown", kwargs={"pk": case.pk}),
+        }
+    if kind == "staged":
+        return {
+            "label": "Staged removal",
+            "state": " ".join(
+                filter(None, [state_texts.text(Kind.STAGED, case.state).headline, next_step(case)])
+            ),
+            "what": f"release {case.release.version}" if case.release_id else "",
+            "url": reverse("moderation:staged-case", kwargs={"pk": case.pk}),
+        }
+    what = ""
+    if kind == "exception":
+        what = (
+            ", ".join(
                 [release.version for release in case.releases.all()]
                 + [file.filename for file in case.files.all()]
             )
-            or "the whole project",
-        }
-        for case in page
-    ]
+            or "the whole project"
+        )
+    return {
+        "label": kind_label(case) + ("" if kind == "exception" else " you filed"),
+        "state": state_texts.text(case.kind, case.state).headline,
+        "what": what,
+        "url": FiledAccess(case, segment=kind).url(),
+    }
+
+
+@login_required
+def my_requests(request):
+    """Everything the person filed or is subject to, newest first: deletion exceptions, notices
+    and reports filed while signed in, their projects' takedowns and staged removals."""
+    page = Paginator(person_rows(request.user), REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    wanted = {}
+    for kind, pk, _created in page:
+        wanted.setdefault(kind, []).append(pk)
+    found = {kind: ROW_QUERIES[kind]().in_bulk(pks) for kind, pks in wanted.items()}
+    rows = []
+    for kind, pk, _created in page:
+        case = found[kind][pk]
+        rows.append({"case": case, "kind": kind, **describe(kind, case)})
     return render(request, "moderation/my_requests.html", {"page": page, "rows": rows})
 
 
-def own_exception(request, pk):
-    return (
-        DeletionException.objects.filter(pk=pk, requester=request.user)
-        .select_related("project")
-        .first()
-    )
+def own_request(request, pk, segment="exception"):
+    model = FILED_KINDS.get(segment)
+    if model is None:
+        return None
+    return model.objects.filter(pk=pk, requester=request.user).select_related("project").first()
 
 
 NOT_YOURS = "You have no request with this number."
 
 
 @login_required
-def my_request(request, pk):
-    case = own_exception(request, pk)
+def my_request(request, pk, kind="exception"):
+    case = own_request(request, pk, kind)
     if case is None:
         return not_found(request, NOT_YOURS)
-    return case_page(request, Access(case))
+    return case_page(request, FiledAccess(case, segment=kind))
 
 
 @login_required
 @require_POST
-def my_request_reply(request, pk):
-    case = own_exception(request, pk)
+def my_request_reply(request, pk, kind="exception"):
+    case = own_request(request, pk, kind)
     if case is None:
         return not_found(request, NOT_YOURS)
-    return reply(request, Access(case))
+    return reply(request, FiledAccess(case, segment=kind))
 
 
 @login_required
-def my_request_act(request, pk, transition):
-    case = own_exception(request, pk)
+def my_request_act(request, pk, transition, kind="exception"):
+    case = own_request(request, pk, kind)
     if case is None:
         return not_found(request, NOT_YOURS)
-    return act(request, Access(case), transition)
+    return act(request, FiledAccess(case, segment=kind), transition)

@@ -1,6 +1,7 @@
 """The owners' pages for staged removal: schedule it, follow it, cancel it."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from registry.validators import text_problem
 from .. import state_texts, workflow
 from ..models import StagedRemoval
 from ..services import staged
+from ..staged_timeline import next_step, timeline
 from ..workflow import Kind
 from .common import canonical_redirect, forbidden, not_found
 
@@ -91,6 +93,12 @@ def staged_new(request, name):
             form.add_error(None, error.message)
             status = 400
         else:
+            messages.success(
+                request,
+                f"{case.target} is deprecated and its removal is scheduled ({case.reference}). "
+                f'{next_step(case)} You can cancel it from this page, which "Your requests" '
+                "and the project's page link to.",
+            )
             return redirect("moderation:staged-case", pk=case.pk)
     context = {
         "project": project,
@@ -131,15 +139,23 @@ def staged_case(request, pk):
                 form.add_error(None, error.message)
                 status = 400
             else:
+                messages.success(
+                    request,
+                    f"The staged removal of {case.target} is cancelled: it is served from the "
+                    "index as before.",
+                )
                 return redirect("moderation:staged-case", pk=case.pk)
-    history = list(
-        case.history.order_by("-history_date", "-history_id").values(
+    history = [
+        {**row, "state_label": workflow.state_label(row["state"])}
+        for row in case.history.order_by("-history_date", "-history_id").values(
             "history_date", "history_user_username", "history_change_reason", "state"
         )[:50]
-    )
+    ]
     context = {
         "case": case,
         "text": state_texts.text(Kind.STAGED, case.state),
+        "next_step": next_step(case),
+        "stages": timeline(case, now),
         "form": form,
         "may_cancel": may_cancel,
         "history": history,

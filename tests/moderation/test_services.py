@@ -725,6 +725,7 @@ SETUP = {
         "notify_owner": ["accept"],
         "disable_content": ["accept", "notify_owner"],
         "receive_counter_notice": ["accept", "disable_content"],
+        "send_counter_notice": ["accept", "disable_content"],
         "report_court_action": ["accept", "disable_content", "receive_counter_notice"],
         "reinstate": ["accept", "disable_content", "receive_counter_notice"],
         "uphold": ["accept", "disable_content"],
@@ -763,7 +764,12 @@ def test_every_transition_writes_history_with_its_actor_and_reason(
         case = services.submit_abuse_report(
             project=project, category="malware", details="Bad", requester=reporter, now=NOW
         )[0]
-    people = {"support": support_user, "admin": registry_admin, "requester": case.requester}
+    people = {
+        "support": support_user,
+        "admin": registry_admin,
+        "requester": case.requester,
+        "owner": owner,
+    }
     for step in SETUP[kind][name]:
         who = people[services.workflow.transition(kind, step).who]
         case = act(case, step, who, now=NOW - 30 * DAY, counter_notice="Counter-notice")

@@ -45,6 +45,7 @@ EXPECTED = {
             False,
             False,
         ),
+        "send_counter_notice": ({T.CONTENT_DISABLED}, T.COUNTER_NOTICE, Who.OWNER, False, False),
         "report_court_action": ({T.COUNTER_NOTICE}, T.UPHELD, SUPPORT, False, False),
         "reinstate": ({T.COUNTER_NOTICE}, T.REINSTATED, ADMIN, True, False),
         "uphold": ({T.CONTENT_DISABLED}, T.UPHELD, SUPPORT, False, False),

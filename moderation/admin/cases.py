@@ -40,6 +40,9 @@ from .forms import TRIAGE, transition_form_class, triage_form
 # RegistryError codes that mean "not you" rather than "not now" or "not like this".
 FORBIDDEN_CODES = {"admin_only", "staff", "not_requester", "not_allowed"}
 
+# What may still be done to a closed request (the services refuse the rest).
+CLOSED_TRIAGE = {"message", "note"}
+
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -67,7 +70,8 @@ class CaseAdmin(TrackedAdmin):
     list_select_related = ["project", "assignee"]
     search_fields = ["project__normalized_name"]
     search_help_text = "A reference (T-12), a project name, or the requester's email address."
-    ordering = ["due_at", "pk"]
+    # The most pressing first: highest priority, then the earliest due (and so the oldest).
+    ordering = ["-priority", "due_at", "pk"]
     history_list_display = ["state", "assignee", "history_user_username", "history_change_reason"]
 
     # Lists -------------------------------------------------------------------------------------
@@ -87,7 +91,11 @@ class CaseAdmin(TrackedAdmin):
         if not case.is_open:
             return format_html('<span class="closed" title="{}">closed</span>', when)
         if case.state in waiting_states(type(case)):
-            return format_html('<span class="waiting" title="{}">waiting for reply</span>', when)
+            return format_html(
+                '<span class="waiting" title="{}">waiting for {}</span>',
+                when,
+                state_texts.waiting_for(case.kind, case.state),
+            )
         if is_overdue(case, now):
             return format_html(
                 '<span class="overdue" title="{}">overdue by {}</span>',
@@ -160,9 +168,10 @@ class CaseAdmin(TrackedAdmin):
     def quick_views(self, request):
         current = {k: v for k, v in request.GET.items() if k not in ("o", "p")}
         views = [
-            ("Open, assigned to me", DEFAULT_VIEW),
-            ("All open", {"open": "yes"}),
+            ("Open, unassigned or mine", DEFAULT_VIEW),
+            ("Open, assigned to me", {"open": "yes", "assignee": "me"}),
             ("Open, unassigned", {"open": "yes", "assignee": "nobody"}),
+            ("All open", {"open": "yes"}),
             ("Overdue", {"due": "overdue"}),
             ("Everything", {"open": "any"}),
         ]
@@ -250,13 +259,17 @@ class CaseAdmin(TrackedAdmin):
             for t in workflow.allowed(case.kind, case.state, is_admin=True, is_staff=True)
             if t.who == Who.ADMIN and not is_admin
         ]
-        triage_forms = {}
+        triage_acts = []
         if can_triage:
-            triage_forms = {
-                what: triage_form(what, initial=self.triage_initial(what, case)) for what in TRIAGE
-            }
-            if bound is not None:
-                triage_forms[bound[0]] = bound[1]
+            for what, act in TRIAGE.items():
+                if not case.is_open and what not in CLOSED_TRIAGE:
+                    continue
+                if bound is not None and bound[0] == what:
+                    form = bound[1]
+                else:
+                    form = triage_form(what, initial=self.triage_initial(request, what, case))
+                url = self.url("triage", case.pk, what)
+                triage_acts.append({"what": what, "act": act, "form": form, "url": url})
         decider = Decider(case.project, None, now=now)
         context = {
             **self.admin_site.each_context(request),
@@ -267,7 +280,8 @@ class CaseAdmin(TrackedAdmin):
             "error": error,
             "overdue": is_overdue(case, now),
             "overdue_by": describe_duration(now - case.due_at) if is_overdue(case, now) else "",
-            "waiting_on_requester": case.is_open and case.state in waiting_states(type(case)),
+            "not_staff_turn": case.is_open and case.state in waiting_states(type(case)),
+            "waiting_for": state_texts.waiting_for(case.kind, case.state),
             "kind_label": self.kind_display(case),
             "fields": list(self.field_rows(case)),
             "dmca_missing": self.dmca_missing(case),
@@ -286,17 +300,17 @@ class CaseAdmin(TrackedAdmin):
             "steps": [(t, self.url("transition", case.pk, t.name)) for t in steps],
             "admin_steps": admin_steps,
             "can_triage": can_triage,
-            "triage_forms": triage_forms,
-            "triage_urls": {what: self.url("triage", case.pk, what) for what in TRIAGE},
+            "triage_acts": triage_acts,
             "history_url": self.url("history", case.pk),
             "changelist_url": self.url("changelist"),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/moderation/decision.html", context, status=status)
 
-    def triage_initial(self, what, case):
+    def triage_initial(self, request, what, case):
         if what == "assign":
-            return {"assignee": case.assignee_id}
+            # Unassigned: the person looking at it is the likeliest to take it.
+            return {"assignee": case.assignee_id or request.user.pk}
         if what == "priority":
             return {"priority": case.priority}
         if what == "recommend":
@@ -493,8 +507,7 @@ class CaseAdmin(TrackedAdmin):
         return TemplateResponse(request, "admin/moderation/transition.html", context, status=status)
 
     def transition_message(self, case, transition):
-        state = case.get_state_display().lower()
-        message = f"{case.reference}: {transition.label} done; now {state}."
+        message = f"{case.reference}: {state_texts.done(case.kind, transition, case.state)}"
         if transition.executes:
             events = [str(event) for event in case.removal_events.order_by("created_at", "pk")]
             if events:

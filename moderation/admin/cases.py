@@ -462,7 +462,9 @@ class CaseAdmin(TrackedAdmin):
                     return self.transition_page(
                         request, case, transition, form, error=error, status=error_status(error)
                     )
-                self.message_user(request, self.transition_message(case, transition))
+                self.message_user(
+                    request, self.transition_message(case, transition), messages.SUCCESS
+                )
                 return HttpResponseRedirect(self.url("change", case.pk))
             return self.transition_page(request, case, transition, form, status=400)
         if request.method != "GET":
@@ -497,6 +499,7 @@ class CaseAdmin(TrackedAdmin):
             "case": case,
             "transition": transition,
             "plan": services.plan(case, transition, timezone.now()),
+            "waiting_for": state_texts.waiting_for(case.kind, case.state),
             "form": form,
             "error": error,
             "decision_url": self.url("change", case.pk),

@@ -284,6 +284,7 @@ class CaseAdmin(UserLinksMixin, TrackedAdmin):
             "not_staff_turn": case.is_open and case.state in waiting_states(type(case)),
             "waiting_for": state_texts.waiting_for(case.kind, case.state),
             "kind_label": self.kind_display(case),
+            "possible_duplicate": self.possible_duplicate(case),
             "fields": list(self.field_rows(case)),
             "dmca_missing": self.dmca_missing(case),
             "affected": self.affected(case),
@@ -317,6 +318,19 @@ class CaseAdmin(UserLinksMixin, TrackedAdmin):
         if what == "recommend":
             return {"text": case.recommendation}
         return {}
+
+    def possible_duplicate(self, case):
+        """The earlier request this one may repeat, with its decision page, or None.
+
+        The place for the "Possible duplicate of T-5" line of the summary. The field
+        `Case.possible_duplicate_of` comes with another branch (pub); until it is merged no
+        request has it, and this says None. (After the merge: select it with the case in
+        `get_case`, and add a list filter for it to each queue in `queues.py`.)
+        """
+        other = getattr(case, "possible_duplicate_of", None)
+        if other is None:
+            return None
+        return {"case": other, "url": self.url("change", other.pk)}
 
     def field_rows(self, case):
         for name in self.detail_fields:

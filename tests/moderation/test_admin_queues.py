@@ -3,10 +3,11 @@
 import datetime
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from moderation.models import AbuseCategory, Priority
+from moderation.models import AbuseCategory, LegalTakedown, Priority
 from tests.factories import (
     AbuseReportFactory,
     DeletionExceptionFactory,
@@ -82,3 +83,20 @@ def test_a_malware_report_comes_before_an_older_normal_one(support_client):
     response = support_client.get(changelist("abusereport"), follow=True)
 
     assert listed(response) == [malware.pk, spam.pk]
+
+
+def test_the_decision_page_has_a_place_for_a_possible_duplicate(support_client):
+    first, second = LegalTakedownFactory(), LegalTakedownFactory()
+    model_admin = admin.site._registry[LegalTakedown]
+    # Until the field `possible_duplicate_of` is merged, a request stands in with an attribute.
+    second.possible_duplicate_of = first
+
+    assert model_admin.possible_duplicate(first) is None
+    assert model_admin.possible_duplicate(second) == {
+        "case": first,
+        "url": reverse("admin:moderation_legaltakedown_change", args=[first.pk]),
+    }
+    html = support_client.get(
+        reverse("admin:moderation_legaltakedown_change", args=[first.pk])
+    ).content.decode()
+    assert "Possible duplicate" not in html

@@ -100,3 +100,14 @@ def test_the_decision_page_has_a_place_for_a_possible_duplicate(support_client):
         reverse("admin:moderation_legaltakedown_change", args=[first.pk])
     ).content.decode()
     assert "Possible duplicate" not in html
+
+
+def test_the_dashboard_links_each_queue_to_its_work_and_mine_to_mine(support_client):
+    LegalTakedownFactory.create_batch(2)
+
+    response = support_client.get(reverse("admin:moderation_dashboard"))
+
+    html = response.content.decode()
+    takedowns = changelist("legaltakedown")
+    assert f'<a href="{takedowns}?open=yes&amp;assignee=me_or_nobody">Legal takedowns</a>' in html
+    assert f'<td class="mine"><a href="{takedowns}?open=yes&amp;assignee=me">0</a></td>' in html

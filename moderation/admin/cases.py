@@ -73,7 +73,9 @@ class CaseAdmin(UserLinksMixin, TrackedAdmin):
     search_help_text = "A reference (T-12), a project name, or the requester's email address."
     # The most pressing first: highest priority, then the earliest due (and so the oldest).
     ordering = ["-priority", "due_at", "pk"]
-    history_list_display = ["state", "assignee", "history_user_username", "history_change_reason"]
+    # Simple-history shows who acted and why in columns of its own ("Changed by", "Change
+    # reason"): naming those fields again printed raw column names beside them.
+    history_list_display = ["state", "assignee"]
 
     # Lists -------------------------------------------------------------------------------------
 

@@ -78,7 +78,7 @@ class StagedRemovalAdmin(UserLinksMixin, TrackedAdmin):
     search_fields = ["project__normalized_name"]
     ordering = ["next_step_at", "pk"]
     actions = [approve_staged, keep_staged, extend_staged]
-    history_list_display = ["history_user_username", "history_change_reason"]
+    history_list_display = []  # "Changed by" and "Change reason" are simple-history's own
 
     @admin.display(description="next step")
     def next_step(self, case):

@@ -78,6 +78,18 @@ def test_support_triage_a_new_notice_and_cannot_execute(page, person, shot):
     assert not [label for label in labels if EXECUTING.search(label)], labels
     expect(page.locator("#content-main a.executes")).to_have_count(0)
 
+    # The history rows name the people who acted, without links to accounts sam may not open;
+    # an account page typed by hand explains the refusal and offers a way back.
+    page.get_by_role("link", name="History rows").click()
+    expect(page.locator("#content-main")).to_contain_text("sam")
+    expect(page.locator('#content-main a[href*="/auth/user/"]')).to_have_count(0)
+    shot(page, "history rows without account links")
+    page.goto(f"/admin/auth/user/{sam.pk}/change/")
+    expect(page.get_by_role("heading", name="You may not open this page")).to_be_visible()
+    shot(page, "a refused page")
+    page.get_by_role("link", name="Back to the admin home").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
     notice = LegalTakedown.objects.get(pk=notice.pk)
     assert notice.assignee == sam
     assert notice.state == "needs_info"

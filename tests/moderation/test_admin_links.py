@@ -47,3 +47,14 @@ def test_a_refused_page_explains_and_offers_a_way_back(support_client, support_u
     assert "<h1>You may not open this page</h1>" in html
     assert "Your account, support, does not have the permission this page needs." in html
     assert f'href="{reverse("admin:index")}">Back to the admin home</a>' in html
+
+
+def test_the_history_rows_name_no_raw_column(support_client, support_user):
+    case = LegalTakedownFactory()
+    services.assign(case=case, assignee=support_user, actor=support_user, reason="Mine now")
+
+    html = support_client.get(history_url(case)).content.decode()
+
+    assert "history_user_username" not in html.lower()
+    assert "history_change_reason" not in html.lower()
+    assert "Mine now" in html

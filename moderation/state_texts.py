@@ -2,8 +2,10 @@
 
 For every state: `headline` and `next_step` tell the person on the other side (the requester on
 their private page, or the owners on their staged-removal page) where the case is and what
-happens next; `staff` tells support staff and registry admins what the case waits for. A test
-holds this table to `workflow.STATES`, so a new state cannot reach a page without its words.
+happens next; `staff` tells support staff and registry admins what to do. `WAITING_FOR` says, for
+staff, whom or what an open case waits for, and `DONE` what a step did, in the words of the
+message shown after it. Tests hold these tables to `workflow`, so a new state or step cannot
+reach a page without its words.
 """
 
 from dataclasses import dataclass
@@ -155,3 +157,85 @@ TEXTS = {
 def text(kind, state):
     """Return the StateText of `state` in queue `kind`."""
     return TEXTS[Kind(kind)][state]
+
+
+SUPPORT = "support staff"
+ADMIN_DECISION = "a registry admin's decision"
+
+# Whom or what a case in each state waits for, as "Waiting for <this>." on the staff's pages.
+WAITING_FOR = {
+    Kind.TAKEDOWN: {
+        T.RECEIVED: "support staff to check the notice",
+        T.NEEDS_INFO: "the requester to answer",
+        T.ACCEPTED: "support staff to notify the owners (or a registry admin to disable the "
+        "content)",
+        T.OWNER_NOTIFIED: ADMIN_DECISION + " on disabling the content",
+        T.CONTENT_DISABLED: "a counter-notice from the owners, if they send one",
+        T.COUNTER_NOTICE: "the end of the waiting period, or a court action",
+    },
+    Kind.EXCEPTION: {
+        E.SUBMITTED: "support staff to start the review",
+        E.UNDER_REVIEW: ADMIN_DECISION + " (support staff may add a recommendation)",
+    },
+    Kind.ABUSE: {
+        A.RECEIVED: "support staff to triage the report",
+        A.TRIAGED: ADMIN_DECISION + ": quarantine, remove or clear",
+        A.QUARANTINED: ADMIN_DECISION + ": remove the project or lift the quarantine",
+    },
+    Kind.STAGED: {
+        S.DEPRECATED: "the date of its next stage (the scheduler hides it from /simple/)",
+        S.PENDING_REMOVAL: "the date it moves on to the final review",
+        S.AWAITING_REVIEW: "a registry admin's review: approve, keep or extend",
+    },
+}
+
+
+def waiting_for(kind, state):
+    """Return whom or what a case of queue `kind` in `state` waits for, as staff read it."""
+    return WAITING_FOR[Kind(kind)].get(state, "nothing: the case is closed")
+
+
+# What each step a person takes in the admin did, as the message shown after it.
+DONE = {
+    Kind.TAKEDOWN: {
+        "request_info": "Asked the requester for more information; the case waits for their "
+        "answer.",
+        "accept": "Accepted the notice; next, notify the project's owners.",
+        "notify_owner": "Notified the project's owners; a registry admin now decides whether "
+        "to disable the content.",
+        "disable_content": "Disabled the content: it is no longer on the index. The case waits "
+        "for a counter-notice from the owners, if they send one.",
+        "receive_counter_notice": "Recorded the counter-notice; the waiting period has "
+        "started, and the content comes back when it ends unless the claimant reports a court "
+        "action.",
+        "report_court_action": "Recorded the claimant's court action; the content stays "
+        "disabled and the case is closed.",
+        "reinstate": "Reinstated the content; the case is closed.",
+        "uphold": "Closed the notice as upheld; the content stays disabled.",
+        "reject": "Rejected the notice and told the requester why; the case is closed.",
+    },
+    Kind.EXCEPTION: {
+        "start_review": "Started the review; recommend a decision for the registry admin who "
+        "decides.",
+        "approve": "Approved the request and removed what it named; the case is closed.",
+        "reject": "Rejected the request and told the maintainer why; the case is closed.",
+    },
+    Kind.ABUSE: {
+        "triage": "Marked the report as credible; it waits for a registry admin's decision.",
+        "quarantine": "Quarantined the project: installers see it with no files.",
+        "remove": "Removed the project from the index; the report is closed.",
+        "clear": "Cleared the report: nothing changes for the project; the report is closed.",
+        "lift_quarantine": "Lifted the quarantine: the project is active again; the report is "
+        "closed.",
+    },
+    Kind.STAGED: {},
+}
+
+
+def done(kind, transition, state):
+    """Return what `transition` did, in words; a step without words of its own says what the
+    case, now in `state`, waits for."""
+    words = DONE[Kind(kind)].get(transition.name)
+    if words:
+        return words
+    return f"{transition.label}: done. The case now waits for {waiting_for(kind, state)}."

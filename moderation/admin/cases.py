@@ -36,9 +36,13 @@ from ..workflow import Who
 from .dashboard import dashboard_view
 from .filters import DEFAULT_VIEW, describe_duration, is_overdue, overdue_q, waiting_states
 from .forms import TRIAGE, transition_form_class, triage_form
+from .links import UserLinksMixin
 
 # RegistryError codes that mean "not you" rather than "not now" or "not like this".
 FORBIDDEN_CODES = {"admin_only", "staff", "not_requester", "not_allowed"}
+
+# What may still be done to a closed request (the services refuse the rest).
+CLOSED_TRIAGE = {"message", "note"}
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -47,7 +51,7 @@ def error_status(error):
     return 403 if error.code in FORBIDDEN_CODES else 400
 
 
-class CaseAdmin(TrackedAdmin):
+class CaseAdmin(UserLinksMixin, TrackedAdmin):
     """What every queue's admin shares: the triage list, the decision page, the transitions."""
 
     kind_field: str
@@ -67,8 +71,11 @@ class CaseAdmin(TrackedAdmin):
     list_select_related = ["project", "assignee"]
     search_fields = ["project__normalized_name"]
     search_help_text = "A reference (T-12), a project name, or the requester's email address."
-    ordering = ["due_at", "pk"]
-    history_list_display = ["state", "assignee", "history_user_username", "history_change_reason"]
+    # The most pressing first: highest priority, then the earliest due (and so the oldest).
+    ordering = ["-priority", "due_at", "pk"]
+    # Simple-history shows who acted and why in columns of its own ("Changed by", "Change
+    # reason"): naming those fields again printed raw column names beside them.
+    history_list_display = ["state", "assignee"]
 
     # Lists -------------------------------------------------------------------------------------
 
@@ -87,7 +94,11 @@ class CaseAdmin(TrackedAdmin):
         if not case.is_open:
             return format_html('<span class="closed" title="{}">closed</span>', when)
         if case.state in waiting_states(type(case)):
-            return format_html('<span class="waiting" title="{}">waiting for reply</span>', when)
+            return format_html(
+                '<span class="waiting" title="{}">waiting for {}</span>',
+                when,
+                state_texts.waiting_for(case.kind, case.state),
+            )
         if is_overdue(case, now):
             return format_html(
                 '<span class="overdue" title="{}">overdue by {}</span>',
@@ -160,9 +171,10 @@ class CaseAdmin(TrackedAdmin):
     def quick_views(self, request):
         current = {k: v for k, v in request.GET.items() if k not in ("o", "p")}
         views = [
-            ("Open, assigned to me", DEFAULT_VIEW),
-            ("All open", {"open": "yes"}),
+            ("Open, unassigned or mine", DEFAULT_VIEW),
+            ("Open, assigned to me", {"open": "yes", "assignee": "me"}),
             ("Open, unassigned", {"open": "yes", "assignee": "nobody"}),
+            ("All open", {"open": "yes"}),
             ("Overdue", {"due": "overdue"}),
             ("Everything", {"open": "any"}),
         ]
@@ -250,13 +262,17 @@ class CaseAdmin(TrackedAdmin):
             for t in workflow.allowed(case.kind, case.state, is_admin=True, is_staff=True)
             if t.who == Who.ADMIN and not is_admin
         ]
-        triage_forms = {}
+        triage_acts = []
         if can_triage:
-            triage_forms = {
-                what: triage_form(what, initial=self.triage_initial(what, case)) for what in TRIAGE
-            }
-            if bound is not None:
-                triage_forms[bound[0]] = bound[1]
+            for what, act in TRIAGE.items():
+                if not case.is_open and what not in CLOSED_TRIAGE:
+                    continue
+                if bound is not None and bound[0] == what:
+                    form = bound[1]
+                else:
+                    form = triage_form(what, initial=self.triage_initial(request, what, case))
+                url = self.url("triage", case.pk, what)
+                triage_acts.append({"what": what, "act": act, "form": form, "url": url})
         decider = Decider(case.project, None, now=now)
         context = {
             **self.admin_site.each_context(request),
@@ -267,8 +283,10 @@ class CaseAdmin(TrackedAdmin):
             "error": error,
             "overdue": is_overdue(case, now),
             "overdue_by": describe_duration(now - case.due_at) if is_overdue(case, now) else "",
-            "waiting_on_requester": case.is_open and case.state in waiting_states(type(case)),
+            "not_staff_turn": case.is_open and case.state in waiting_states(type(case)),
+            "waiting_for": state_texts.waiting_for(case.kind, case.state),
             "kind_label": self.kind_display(case),
+            "possible_duplicate": self.possible_duplicate(case),
             "fields": list(self.field_rows(case)),
             "dmca_missing": self.dmca_missing(case),
             "affected": self.affected(case),
@@ -286,22 +304,35 @@ class CaseAdmin(TrackedAdmin):
             "steps": [(t, self.url("transition", case.pk, t.name)) for t in steps],
             "admin_steps": admin_steps,
             "can_triage": can_triage,
-            "triage_forms": triage_forms,
-            "triage_urls": {what: self.url("triage", case.pk, what) for what in TRIAGE},
+            "triage_acts": triage_acts,
             "history_url": self.url("history", case.pk),
             "changelist_url": self.url("changelist"),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/moderation/decision.html", context, status=status)
 
-    def triage_initial(self, what, case):
+    def triage_initial(self, request, what, case):
         if what == "assign":
-            return {"assignee": case.assignee_id}
+            # Unassigned: the person looking at it is the likeliest to take it.
+            return {"assignee": case.assignee_id or request.user.pk}
         if what == "priority":
             return {"priority": case.priority}
         if what == "recommend":
             return {"text": case.recommendation}
         return {}
+
+    def possible_duplicate(self, case):
+        """The earlier request this one may repeat, with its decision page, or None.
+
+        The place for the "Possible duplicate of T-5" line of the summary. The field
+        `Case.possible_duplicate_of` comes with another branch (pub); until it is merged no
+        request has it, and this says None. (After the merge: select it with the case in
+        `get_case`, and add a list filter for it to each queue in `queues.py`.)
+        """
+        other = getattr(case, "possible_duplicate_of", None)
+        if other is None:
+            return None
+        return {"case": other, "url": self.url("change", other.pk)}
 
     def field_rows(self, case):
         for name in self.detail_fields:
@@ -448,7 +479,9 @@ class CaseAdmin(TrackedAdmin):
                     return self.transition_page(
                         request, case, transition, form, error=error, status=error_status(error)
                     )
-                self.message_user(request, self.transition_message(case, transition))
+                self.message_user(
+                    request, self.transition_message(case, transition), messages.SUCCESS
+                )
                 return HttpResponseRedirect(self.url("change", case.pk))
             return self.transition_page(request, case, transition, form, status=400)
         if request.method != "GET":
@@ -483,6 +516,7 @@ class CaseAdmin(TrackedAdmin):
             "case": case,
             "transition": transition,
             "plan": services.plan(case, transition, timezone.now()),
+            "waiting_for": state_texts.waiting_for(case.kind, case.state),
             "form": form,
             "error": error,
             "decision_url": self.url("change", case.pk),
@@ -493,8 +527,7 @@ class CaseAdmin(TrackedAdmin):
         return TemplateResponse(request, "admin/moderation/transition.html", context, status=status)
 
     def transition_message(self, case, transition):
-        state = case.get_state_display().lower()
-        message = f"{case.reference}: {transition.label} done; now {state}."
+        message = f"{case.reference}: {state_texts.done(case.kind, transition, case.state)}"
         if transition.executes:
             events = [str(event) for event in case.removal_events.order_by("created_at", "pk")]
             if events:

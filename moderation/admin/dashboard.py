@@ -44,7 +44,8 @@ def dashboard_view(case_admin, request):
                     "open": f"{changelist}?open=yes",
                     "overdue": f"{changelist}?due=overdue",
                     "unassigned": f"{changelist}?open=yes&assignee=nobody",
-                    "mine": f"{changelist}?{urlencode(DEFAULT_VIEW)}",
+                    "mine": f"{changelist}?open=yes&assignee=me",
+                    "work": f"{changelist}?{urlencode(DEFAULT_VIEW)}",
                 },
             }
         )

@@ -12,8 +12,9 @@ from registry.admin_base import MAX_ID
 from .. import workflow
 from ..workflow import STAGED_OPEN, StagedState
 
-# The change list opens on this view when no filter is given at all.
-DEFAULT_VIEW = {"open": "yes", "assignee": "me"}
+# The change list opens on this view when no filter is given at all: the work a person can pick
+# up, that is open requests nobody has taken yet and their own (a newcomer sees the queue).
+DEFAULT_VIEW = {"open": "yes", "assignee": "me_or_nobody"}
 
 
 def describe_duration(delta):
@@ -84,10 +85,17 @@ class AssigneeListFilter(admin.SimpleListFilter):
             .order_by(username)
             .values_list("pk", username)
         )
-        return [("me", "Me"), ("nobody", "Nobody"), *((str(pk), name) for pk, name in staff)]
+        return [
+            ("me_or_nobody", "Me or nobody"),
+            ("me", "Me"),
+            ("nobody", "Nobody"),
+            *((str(pk), name) for pk, name in staff),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
+        if value == "me_or_nobody":
+            return queryset.filter(Q(assignee=request.user) | Q(assignee__isnull=True))
         if value == "me":
             return queryset.filter(assignee=request.user)
         if value == "nobody":

@@ -44,13 +44,13 @@ class RecommendForm(PlainTextMixin, forms.Form):
     text = forms.CharField(
         label="Recommendation",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="What you advise the registry admin who decides, and why.",
+        help_text="What you advise, and why.",
     )
 
 
 class NoteForm(PlainTextMixin, forms.Form):
     body = forms.CharField(
-        label="Staff-only note",
+        label="Note",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Never shown to the requester.",
     )
@@ -58,7 +58,7 @@ class NoteForm(PlainTextMixin, forms.Form):
 
 class MessageForm(PlainTextMixin, forms.Form):
     body = forms.CharField(
-        label="Message to the requester",
+        label="Message",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Sent by email and shown on the requester's private page.",
     )
@@ -68,35 +68,45 @@ def _assign(case, request, data):
     assignee = data["assignee"]
     reason = f"Assigned to {assignee}" if assignee else "Unassigned"
     services.assign(case=case, assignee=assignee, actor=request.user, reason=reason)
-    return f"{case.reference}: {reason[0].lower()}{reason[1:]}."
+    if assignee is None:
+        return f"{case.reference}: nobody is assigned now; the case is back in the unassigned list."
+    if assignee == request.user:
+        return f"{case.reference}: assigned to you; it is in your list now."
+    return f"{case.reference}: assigned to {assignee}, who was told by email."
 
 
 def _set_priority(case, request, data):
     services.set_priority(
         case=case, priority=data["priority"], actor=request.user, reason=data["reason"]
     )
-    return f"{case.reference}: priority is now {Priority(data['priority']).label.lower()}."
+    label = Priority(data["priority"]).label.lower()
+    return f"{case.reference}: priority set to {label}; the queue lists higher priorities first."
 
 
 def _recommend(case, request, data):
     services.recommend(case=case, text=data["text"], actor=request.user)
-    return f"{case.reference}: recommendation recorded."
+    return f"{case.reference}: saved your recommendation for the registry admin who decides."
 
 
 def _note(case, request, data):
     services.add_note(case=case, body=data["body"], actor=request.user)
-    return f"{case.reference}: staff note added."
+    return f"{case.reference}: added your note; only staff see it."
 
 
 def _message(case, request, data):
     services.message_requester(case=case, body=data["body"], actor=request.user)
-    return f"{case.reference}: message sent to the requester."
+    return f"{case.reference}: sent your message to the requester by email and on their page."
 
 
 @dataclass(frozen=True)
 class TriageAct:
+    """One triage form on the decision page: its heading, what it does, and its button."""
+
     form_class: type
     perform: object  # (case, request, cleaned_data) -> success message
+    heading: str
+    does: str
+    button: str
 
 
 def triage_form(what, data=None, *, initial=None):
@@ -105,11 +115,41 @@ def triage_form(what, data=None, *, initial=None):
 
 
 TRIAGE = {
-    "assign": TriageAct(AssignForm, _assign),
-    "priority": TriageAct(PriorityForm, _set_priority),
-    "recommend": TriageAct(RecommendForm, _recommend),
-    "note": TriageAct(NoteForm, _note),
-    "message": TriageAct(MessageForm, _message),
+    "assign": TriageAct(
+        AssignForm,
+        _assign,
+        "Assign",
+        "Who works on this case. Someone else you choose is told by email.",
+        "Assign",
+    ),
+    "priority": TriageAct(
+        PriorityForm,
+        _set_priority,
+        "Priority",
+        "How soon the case must be looked at: each queue lists the highest priority first.",
+        "Set the priority",
+    ),
+    "recommend": TriageAct(
+        RecommendForm,
+        _recommend,
+        "Recommend a decision",
+        "Advise the registry admin who decides; it replaces your earlier recommendation.",
+        "Save the recommendation",
+    ),
+    "message": TriageAct(
+        MessageForm,
+        _message,
+        "Write to the requester",
+        "A message without a change of state, for example to say the case is in hand.",
+        "Send the message",
+    ),
+    "note": TriageAct(
+        NoteForm,
+        _note,
+        "Staff-only note",
+        "Something to remember about the case; the requester never sees it.",
+        "Add the note",
+    ),
 }
 
 

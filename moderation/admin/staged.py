@@ -16,6 +16,7 @@ from ..services import staged
 from ..workflow import Kind
 from .filters import StagedDueListFilter
 from .forms import ExtendForm
+from .links import UserLinksMixin
 
 
 def describe_with_plan(names):
@@ -70,14 +71,14 @@ def extend_staged(modeladmin, request, case, data):
 
 
 @admin.register(StagedRemoval)
-class StagedRemovalAdmin(TrackedAdmin):
+class StagedRemovalAdmin(UserLinksMixin, TrackedAdmin):
     list_display = ["__str__", "state", "next_step", "next_step_at", "requested_by", "created_at"]
     list_filter = [StagedDueListFilter, "state"]
     list_select_related = ["project", "release__project", "requested_by"]
     search_fields = ["project__normalized_name"]
     ordering = ["next_step_at", "pk"]
     actions = [approve_staged, keep_staged, extend_staged]
-    history_list_display = ["history_user_username", "history_change_reason"]
+    history_list_display = []  # "Changed by" and "Change reason" are simple-history's own
 
     @admin.display(description="next step")
     def next_step(self, case):

@@ -47,7 +47,7 @@ QUEUES = {
     "abusereport": AbuseReportFactory,
 }
 EVERYTHING = "?open=any"
-DEFAULT_VIEW = "?open=yes&assignee=me"
+DEFAULT_VIEW = "?open=yes&assignee=me_or_nobody"
 
 
 def now():
@@ -206,7 +206,7 @@ def test_changelist_shows_counts_per_state(support_client, support_user):
     assert '<td class="mine-needs_info">1</td>' in html
 
 
-def test_changelist_opens_on_open_requests_assigned_to_me(support_client, support_user):
+def test_changelist_opens_on_open_requests_unassigned_or_mine(support_client, support_user):
     mine = LegalTakedownFactory(assignee=support_user)
     mine_closed = LegalTakedownFactory(assignee=support_user, state="rejected", closed_at=now())
     someone_elses = LegalTakedownFactory(assignee=UserFactory(is_staff=True))
@@ -217,10 +217,14 @@ def test_changelist_opens_on_open_requests_assigned_to_me(support_client, suppor
     assert response["Location"] == changelist("legaltakedown") + DEFAULT_VIEW
 
     response = support_client.get(response["Location"])
-    assert shown(response) == {mine.pk}
+    assert shown(response) == {mine.pk, unassigned.pk}
     html = response.content.decode()
-    assert '<span class="current">Open, assigned to me</span>' in html
+    assert '<span class="current">Open, unassigned or mine</span>' in html
     assert 'href="?open=yes">All open</a>' in html
+    assert 'href="?open=yes&amp;assignee=me">Open, assigned to me</a>' in html
+
+    response = support_client.get(changelist("legaltakedown") + "?open=yes&assignee=me")
+    assert shown(response) == {mine.pk}
 
     response = support_client.get(changelist("legaltakedown") + "?open=yes")
     assert shown(response) == {mine.pk, someone_elses.pk, unassigned.pk}
@@ -256,7 +260,7 @@ def test_a_request_waiting_for_the_requester_is_not_overdue(support_client):
     response = support_client.get(changelist("legaltakedown") + EVERYTHING)
 
     assert "overdue" not in row_of(response, waiting)
-    assert "waiting for reply" in row_of(response, waiting)
+    assert "waiting for the requester to answer" in row_of(response, waiting)
     response = support_client.get(changelist("legaltakedown") + "?due=overdue")
     assert shown(response) == set()
 

@@ -1,0 +1,60 @@
+"""Support staff meet no link they may not follow, and a refusal is a page, not a bare 403."""
+
+import pytest
+from django.urls import reverse
+
+from moderation import services
+from tests.factories import LegalTakedownFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def history_url(case):
+    return reverse("admin:moderation_legaltakedown_history", args=[case.pk])
+
+
+def user_url(user):
+    return reverse("admin:auth_user_change", args=[user.pk])
+
+
+def test_support_read_the_actor_of_a_history_row_without_a_link(support_client, support_user):
+    case = LegalTakedownFactory()
+    services.assign(case=case, assignee=support_user, actor=support_user)
+
+    html = support_client.get(history_url(case)).content.decode()
+
+    assert "support" in html
+    assert user_url(support_user) not in html
+    assert support_client.get(user_url(support_user)).status_code == 403
+
+
+def test_who_may_open_accounts_gets_the_link(client, support_user):
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    case = LegalTakedownFactory()
+    services.assign(case=case, assignee=support_user, actor=support_user)
+    client.force_login(superuser)
+
+    html = client.get(history_url(case)).content.decode()
+
+    assert f'href="{user_url(support_user)}"' in html
+
+
+def test_a_refused_page_explains_and_offers_a_way_back(support_client, support_user):
+    response = support_client.get(user_url(support_user))
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<h1>You may not open this page</h1>" in html
+    assert "Your account, support, does not have the permission this page needs." in html
+    assert f'href="{reverse("admin:index")}">Back to the admin home</a>' in html
+
+
+def test_the_history_rows_name_no_raw_column(support_client, support_user):
+    case = LegalTakedownFactory()
+    services.assign(case=case, assignee=support_user, actor=support_user, reason="Mine now")
+
+    html = support_client.get(history_url(case)).content.decode()
+
+    assert "history_user_username" not in html.lower()
+    assert "history_change_reason" not in html.lower()
+    assert "Mine now" in html

@@ -1,0 +1,113 @@
+"""The moderation queues as support staff meet them: the view they open on and their order."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+
+from moderation.models import AbuseCategory, LegalTakedown, Priority
+from tests.factories import (
+    AbuseReportFactory,
+    DeletionExceptionFactory,
+    LegalTakedownFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+QUEUES = {
+    "legaltakedown": LegalTakedownFactory,
+    "deletionexception": DeletionExceptionFactory,
+    "abusereport": AbuseReportFactory,
+}
+
+
+def changelist(model_name):
+    return reverse(f"admin:moderation_{model_name}_changelist")
+
+
+def listed(response):
+    return [case.pk for case in response.context["cl"].result_list]
+
+
+@pytest.mark.parametrize("model_name", QUEUES)
+def test_a_new_support_person_opens_each_queue_on_unassigned_open_cases(
+    client, support_user, model_name
+):
+    factory = QUEUES[model_name]
+    colleague = UserFactory(username="colleague", is_staff=True)
+    unassigned = factory()
+    factory(assignee=colleague)
+    closed_state = {"legaltakedown": "rejected", "deletionexception": "rejected"}.get(
+        model_name, "cleared"
+    )
+    factory(state=closed_state, closed_at=timezone.now())
+    client.force_login(support_user)
+
+    response = client.get(changelist(model_name), follow=True)
+
+    assert response.status_code == 200
+    assert listed(response) == [unassigned.pk]
+    assert unassigned.reference in response.content.decode()
+
+
+@pytest.mark.parametrize("model_name", QUEUES)
+def test_every_queue_lists_the_highest_priority_first_then_the_earliest_due(
+    support_client, model_name
+):
+    factory = QUEUES[model_name]
+    now = timezone.now()
+    normal_due_first = factory(priority=Priority.NORMAL, due_at=now + DAY)
+    high_due_later = factory(priority=Priority.HIGH, due_at=now + 3 * DAY)
+    high_due_first = factory(priority=Priority.HIGH, due_at=now + 2 * DAY)
+    low = factory(priority=Priority.LOW, due_at=now - DAY)
+
+    response = support_client.get(changelist(model_name) + "?open=any")
+
+    assert listed(response) == [
+        high_due_first.pk,
+        high_due_later.pk,
+        normal_due_first.pk,
+        low.pk,
+    ]
+
+
+def test_a_malware_report_comes_before_an_older_normal_one(support_client):
+    now = timezone.now()
+    spam = AbuseReportFactory(category=AbuseCategory.SPAM, created_at=now - 2 * DAY)
+    malware = AbuseReportFactory(category=AbuseCategory.MALWARE, priority=Priority.HIGH)
+
+    response = support_client.get(changelist("abusereport"), follow=True)
+
+    assert listed(response) == [malware.pk, spam.pk]
+
+
+def test_the_decision_page_has_a_place_for_a_possible_duplicate(support_client):
+    first, second = LegalTakedownFactory(), LegalTakedownFactory()
+    model_admin = admin.site._registry[LegalTakedown]
+    # Until the field `possible_duplicate_of` is merged, a request stands in with an attribute.
+    second.possible_duplicate_of = first
+
+    assert model_admin.possible_duplicate(first) is None
+    assert model_admin.possible_duplicate(second) == {
+        "case": first,
+        "url": reverse("admin:moderation_legaltakedown_change", args=[first.pk]),
+    }
+    html = support_client.get(
+        reverse("admin:moderation_legaltakedown_change", args=[first.pk])
+    ).content.decode()
+    assert "Possible duplicate" not in html
+
+
+def test_the_dashboard_links_each_queue_to_its_work_and_mine_to_mine(support_client):
+    LegalTakedownFactory.create_batch(2)
+
+    response = support_client.get(reverse("admin:moderation_dashboard"))
+
+    html = response.content.decode()
+    takedowns = changelist("legaltakedown")
+    assert f'<a href="{takedowns}?open=yes&amp;assignee=me_or_nobody">Legal takedowns</a>' in html
+    assert f'<td class="mine"><a href="{takedowns}?open=yes&amp;assignee=me">0</a></td>' in html

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_history import ReadableHistoryMixin
 from .forms import PlainTextMixin
 from .history import record
 from .validators import text_problem
@@ -98,8 +99,8 @@ class ReasonForm(PlainTextMixin, forms.ModelForm):
     )
 
 
-class TrackedAdmin(PlainQueryMixin, SimpleHistoryAdmin):
-    """Base admin for tracked models: history view, no deletion, big-table friendly lists."""
+class TrackedAdmin(PlainQueryMixin, ReadableHistoryMixin, SimpleHistoryAdmin):
+    """Base admin for tracked models: a readable history, no deletion, big-table friendly lists."""
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False

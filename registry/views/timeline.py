@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Q
 from django.shortcuts import render
 
+from ..admin_history import actor_of, when
 from ..models import (
     File,
     Project,
@@ -54,8 +55,9 @@ def parse_cursor(text):
         return None
 
 
-def _actor(row):
-    return row.history_user_username or "someone (not recorded)"
+def counted(number, word):
+    """`1 file`, `35 files`, `1,200 files`."""
+    return f"{number:,} {word}{'' if number == 1 else 's'}"
 
 
 def _username(user, user_id):
@@ -168,13 +170,13 @@ def _removal_what(row):
     releases = summary.get("releases") or []
     if row.scope == RemovalScope.PROJECT:
         return (
-            f"the project {summary.get('project', '')} with {len(releases)} release(s) and "
-            f"{len(files)} file(s)"
+            f"the project {summary.get('project', '')} with {counted(len(releases), 'release')} "
+            f"and {counted(len(files), 'file')}"
         )
     if row.scope == RemovalScope.RELEASE:
-        return f"release {', '.join(releases)} with {len(files)} file(s)"
+        return f"release {', '.join(releases)} with {counted(len(files), 'file')}"
     shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-    return f"{len(files)} file(s): {shown}"
+    return f"{counted(len(files), 'file')}: {shown}"
 
 
 def describe_removal(row, prev):
@@ -185,7 +187,7 @@ def describe_removal(row, prev):
         override = ", an admin override" if row.is_override else ""
         return f"removed {what} ({category}; rule {rule}{override})"
     if row.restored_at is not None:
-        return f"restored {what}, removed on {row.created_at:%Y-%m-%d %H:%M} UTC"
+        return f"restored {what}, removed on {when(row.created_at)}"
     return f"changed the removal of {what}"
 
 
@@ -233,7 +235,7 @@ def timeline_page(project, *, before=None, size=TIMELINE_PER_PAGE):
                     when=row.history_date,
                     rank=rank,
                     history_id=row.history_id,
-                    actor=_actor(row),
+                    actor=actor_of(row),
                     text=describe(row, prev),
                     reason=row.history_change_reason or "",
                 )
@@ -241,6 +243,22 @@ def timeline_page(project, *, before=None, size=TIMELINE_PER_PAGE):
     entries.sort(key=lambda entry: entry.key, reverse=True)
     page, more = entries[:size], len(entries) > size
     return page, (page[-1].cursor if more and page else None)
+
+
+def timeline_context(project, request, *, newest_url):
+    """What `registry/_timeline.html` shows: one page of the timeline, and links to page on.
+
+    The maintainers' history page and the admin's History page of a project both use it.
+    """
+    before = parse_cursor(request.GET.get("before", ""))
+    entries, next_cursor = timeline_page(project, before=before)
+    return {
+        "project": project,
+        "entries": entries,
+        "next_cursor": next_cursor,
+        "paged": before is not None,
+        "newest_url": newest_url,
+    }
 
 
 class HistoryView(ProjectView):
@@ -251,15 +269,5 @@ class HistoryView(ProjectView):
     needs_decider = False
 
     def get(self, request):
-        before = parse_cursor(request.GET.get("before", ""))
-        entries, next_cursor = timeline_page(self.project, before=before)
-        return render(
-            request,
-            "registry/history.html",
-            {
-                "project": self.project,
-                "entries": entries,
-                "next_cursor": next_cursor,
-                "paged": before is not None,
-            },
-        )
+        context = timeline_context(self.project, request, newest_url=request.path)
+        return render(request, "registry/history.html", context)

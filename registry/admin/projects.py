@@ -26,7 +26,7 @@ from ..models import (
     Release,
     Role,
 )
-from ..views.timeline import timeline_context
+from ..views.timeline import counted, timeline_context
 from .common import (
     DEPENDENTS_SHOWN,
     HISTORY_COLUMNS,
@@ -230,7 +230,7 @@ def purge_files(modeladmin, request, queryset, data):
         purged += services.purge_files(
             files=files, actor=request.user, reason=data["reason"], category=data["category"]
         )
-    return f"Purged {len(purged)} file(s); their rows remain as tombstones."
+    return f"Purged {counted(len(purged), 'file')}; their rows remain as tombstones."
 
 
 @admin.register(File)

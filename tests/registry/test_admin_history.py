@@ -73,10 +73,13 @@ def test_the_project_history_in_the_admin_includes_its_releases_and_files(
     assert_readable(page)
     assert "<strong>owner</strong> yanked 2.0: <q>Broken on Windows</q>" in page
     assert "<strong>owner</strong> created release 1.0" in page
-    assert "uploaded history_pkg-1.0-1-py3-none-any.whl" in page
+    assert (
+        "uploaded 2 files: history_pkg-1.0-1-py3-none-any.whl, history_pkg-1.0-2-py3-none-any.whl"
+        in page
+    )
     assert "<strong>owner</strong> removed 2 files: history_pkg-1.0-1" in page
     assert "<q>Leaked a token</q>" in page
-    assert "<strong>registry-admin</strong> restored file history_pkg-1.0-1" in page
+    assert "<strong>registry-admin</strong> restored 2 files: history_pkg-1.0-1" in page
     assert "<q>Token rotated</q>" in page
     assert "<strong>owner</strong> created the project history-pkg" in page
     assert "file(s)" not in page and "release(s)" not in page
@@ -156,3 +159,26 @@ def test_a_moderation_case_history_page_is_readable(registry_admin_client, regis
     assert '<th scope="col">State</th>' in page
     assert '<th scope="col">Assigned to</th>' in page
     assert "<td>Taking it</td>" in page
+
+
+def test_one_act_on_many_files_is_one_line(registry_admin_client, owner, registry_admin):
+    project = services.create_project(
+        name="many-pkg", owner=owner, actor=owner, reason="New", now=NOW
+    )
+    publish(project, "1.0", actor=owner, now=NOW, files=35)
+    event = services.remove_files(
+        files=list(File.objects.filter(release__project=project)),
+        actor=registry_admin,
+        reason="False alarm",
+        category="admin",
+        now=NOW + HOUR,
+    )
+    services.restore_removal(event=event, actor=registry_admin, reason="Undo", now=NOW + 2 * HOUR)
+
+    page = page_of(registry_admin_client.get(history_url(type(project), project)))
+
+    assert page.count("restored file ") == 0 and page.count("removed file ") == 0
+    assert page.count("<strong>registry-admin</strong> restored 35 files:") == 1
+    assert page.count("<strong>registry-admin</strong> removed 35 files:") == 1
+    assert page.count("<strong>owner</strong> uploaded 35 files:") == 1
+    assert "and 30 more" in page

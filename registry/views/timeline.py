@@ -290,8 +290,10 @@ def grouped(entries):
     already says it."""
     groups = []
     for entry in entries:
-        last = groups[-1][0] if groups else None
-        if entry.verb and last and last.verb == entry.verb and _same_act(entry, last):
+        last, neighbour = groups[-1] if groups else (None, None)
+        # Chained: each row is compared with the one before it, so a slow upload of many files
+        # stays one line.
+        if entry.verb and last and last.verb == entry.verb and _same_act(entry, neighbour):
             groups[-1] = (replace(last, files=last.files + entry.files), entry)
             continue
         groups.append((entry, entry))

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_history import ReadableHistoryMixin
 from .forms import PlainTextMixin
 from .history import record
 from .validators import text_problem
@@ -98,8 +99,8 @@ class ReasonForm(PlainTextMixin, forms.ModelForm):
     )
 
 
-class TrackedAdmin(PlainQueryMixin, SimpleHistoryAdmin):
-    """Base admin for tracked models: history view, no deletion, big-table friendly lists."""
+class TrackedAdmin(PlainQueryMixin, ReadableHistoryMixin, SimpleHistoryAdmin):
+    """Base admin for tracked models: a readable history, no deletion, big-table friendly lists."""
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -183,6 +184,42 @@ class ConfirmItem:
     detail: str = ""
 
 
+def confirm_page(
+    modeladmin,
+    request,
+    *,
+    title,
+    description,
+    objects,
+    form,
+    submit_label,
+    queryset=(),
+    action_name="",
+    details="",
+):
+    """The page that asks "are you sure, and why?" before an admin action or button acts.
+
+    With `action_name` it posts back to the change list as the action's second step; without,
+    to its own URL. `details` is HTML shown under the list (what exactly will change).
+    """
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "description": description,
+        "objects": objects,
+        "details": details,
+        "queryset": queryset,
+        "form": form,
+        "opts": modeladmin.model._meta,
+        "action_name": action_name,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "submit_label": submit_label,
+        "media": modeladmin.media,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/confirm_action.html", context)
+
+
 def confirmed_action(
     *,
     description,
@@ -224,24 +261,17 @@ def confirmed_action(
                         if message:
                             modeladmin.message_user(request, message, messages.SUCCESS)
                 return None
-            opts = modeladmin.model._meta
-            context = {
-                **modeladmin.admin_site.each_context(request),
-                "title": description,
-                "description": explanation,
-                "objects": [
-                    describe(obj) if describe else ConfirmItem(str(obj)) for obj in queryset
-                ],
-                "queryset": queryset,
-                "form": form,
-                "opts": opts,
-                "action_name": perform.__name__,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "submit_label": submit_label,
-                "media": modeladmin.media,
-            }
-            request.current_app = modeladmin.admin_site.name
-            return TemplateResponse(request, "admin/confirm_action.html", context)
+            return confirm_page(
+                modeladmin,
+                request,
+                title=description,
+                description=explanation,
+                objects=[describe(obj) if describe else ConfirmItem(str(obj)) for obj in queryset],
+                form=form,
+                submit_label=submit_label,
+                queryset=queryset,
+                action_name=perform.__name__,
+            )
 
         action.__name__ = perform.__name__
         action.__doc__ = perform.__doc__

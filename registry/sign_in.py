@@ -131,6 +131,10 @@ class AdminSignInForm(SignInThrottle, AdminAuthenticationForm):
 class HoldfastAdminSite(AdminSite):
     """The admin, with the throttled login and, when HOLDFAST_STAFF_2FA, verified staff only."""
 
+    site_header = "Holdfast administration"
+    site_title = "Holdfast admin"
+    index_title = "Registry and moderation"
+    site_url = "/"
     login_form = AdminSignInForm
     login_template = "admin/holdfast_login.html"
 

@@ -1,11 +1,12 @@
 """A project's timeline: who did what, when and why, from every history table, newest first."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q
 from django.shortcuts import render
 
+from ..admin_history import actor_of, when
 from ..models import (
     File,
     Project,
@@ -34,6 +35,9 @@ class Entry:
     actor: str
     text: str
     reason: str
+    verb: str = ""  # For a file's row: what happened to it ("removed"), to group rows.
+    files: tuple = ()
+    acted_at: datetime | None = None  # For a removal event's row: when it removed or restored.
 
     @property
     def key(self):
@@ -54,8 +58,9 @@ def parse_cursor(text):
         return None
 
 
-def _actor(row):
-    return row.history_user_username or "someone (not recorded)"
+def counted(number, word):
+    """`1 file`, `35 files`, `1,200 files`."""
+    return f"{number:,} {word}{'' if number == 1 else 's'}"
 
 
 def _username(user, user_id):
@@ -137,15 +142,32 @@ def describe_release(row, prev):
     return f"un-yanked or restored release {version} (it is now live and not yanked)"
 
 
-def describe_file(row, prev):
+# What happened to one file, and to several at once: {} is the file, or "35 files: a, b…".
+FILE_VERBS = {
+    "uploaded": ("uploaded {}", "uploaded {}"),
+    "purged": ("purged {} (its bytes were destroyed)", "purged {} (their bytes were destroyed)"),
+    "removed": ("removed file {}", "removed {}"),
+    "restored": ("restored file {}", "restored {}"),
+}
+
+
+def file_verb(row, prev):
     if row.history_type == "+":
-        return f"uploaded {row.filename}"
+        return "uploaded"
     # Files only change by removal, purge and restore, so the row's own state says which.
     if row.purged_at is not None and (prev is None or prev.purged_at is None):
-        return f"purged {row.filename} (its bytes were destroyed)"
-    if row.removed_at is not None:
-        return f"removed file {row.filename}"
-    return f"restored file {row.filename}"
+        return "purged"
+    return "removed" if row.removed_at is not None else "restored"
+
+
+def describe_file(row, prev):
+    return FILE_VERBS[file_verb(row, prev)][0].format(row.filename)
+
+
+def _files_named(files, shown=5):
+    names = ", ".join(files[:shown])
+    more = f" and {len(files) - shown:,} more" if len(files) > shown else ""
+    return f"{counted(len(files), 'file')}: {names}{more}"
 
 
 def describe_role(row, prev):
@@ -168,13 +190,12 @@ def _removal_what(row):
     releases = summary.get("releases") or []
     if row.scope == RemovalScope.PROJECT:
         return (
-            f"the project {summary.get('project', '')} with {len(releases)} release(s) and "
-            f"{len(files)} file(s)"
+            f"the project {summary.get('project', '')} with {counted(len(releases), 'release')} "
+            f"and {counted(len(files), 'file')}"
         )
     if row.scope == RemovalScope.RELEASE:
-        return f"release {', '.join(releases)} with {len(files)} file(s)"
-    shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-    return f"{len(files)} file(s): {shown}"
+        return f"release {', '.join(releases)} with {counted(len(files), 'file')}"
+    return _files_named(files)
 
 
 def describe_removal(row, prev):
@@ -185,8 +206,11 @@ def describe_removal(row, prev):
         override = ", an admin override" if row.is_override else ""
         return f"removed {what} ({category}; rule {rule}{override})"
     if row.restored_at is not None:
-        return f"restored {what}, removed on {row.created_at:%Y-%m-%d %H:%M} UTC"
+        return f"restored {what}, removed on {when(row.created_at)}"
     return f"changed the removal of {what}"
+
+
+REMOVAL_RANK = 4  # The removal events' place in timeline_sources.
 
 
 def timeline_sources(project):
@@ -228,19 +252,91 @@ def timeline_page(project, *, before=None, size=TIMELINE_PER_PAGE):
         rows = list(queryset.order_by("-history_date", "-history_id")[: size + 1])
         for index, row in enumerate(rows):
             prev = next((older for older in rows[index + 1 :] if older.id == row.id), None)
+            is_file = describe is describe_file
             entries.append(
                 Entry(
                     when=row.history_date,
                     rank=rank,
                     history_id=row.history_id,
-                    actor=_actor(row),
+                    actor=actor_of(row),
                     text=describe(row, prev),
                     reason=row.history_change_reason or "",
+                    verb=file_verb(row, prev) if is_file else "",
+                    files=(row.filename,) if is_file else (),
+                    acted_at=(row.restored_at or row.created_at) if rank == REMOVAL_RANK else None,
                 )
             )
     entries.sort(key=lambda entry: entry.key, reverse=True)
     page, more = entries[:size], len(entries) > size
     return page, (page[-1].cursor if more and page else None)
+
+
+# One act's rows count as one line; a page reads this many rows at most (one query a table).
+ROWS_PER_PAGE = 500
+SAME_ACT = timedelta(seconds=5)
+
+
+def _same_act(entry, other):
+    """Whether two lines tell of one act: one actor and reason, at (nearly) one time."""
+    when = other.acted_at or other.when
+    return (entry.actor, entry.reason) == (other.actor, other.reason) and (
+        abs(entry.when - when) <= SAME_ACT
+    )
+
+
+def grouped(entries):
+    """Return (line, oldest entry in it) for `entries`: the files one act touched (a removal,
+    a restore, an upload of several) in one line, and none where that act's removal event
+    already says it."""
+    groups = []
+    for entry in entries:
+        last, neighbour = groups[-1] if groups else (None, None)
+        # Chained: each row is compared with the one before it, so a slow upload of many files
+        # stays one line.
+        if entry.verb and last and last.verb == entry.verb and _same_act(entry, neighbour):
+            groups[-1] = (replace(last, files=last.files + entry.files), entry)
+            continue
+        groups.append((entry, entry))
+    events = [entry for entry in entries if entry.rank == REMOVAL_RANK]
+    lines = []
+    for line, oldest in groups:
+        if line.verb in ("removed", "restored") and any(_same_act(line, e) for e in events):
+            line = None  # The removal event's own line says it.
+        elif len(line.files) > 1:
+            files = sorted(line.files)
+            line = replace(line, text=FILE_VERBS[line.verb][1].format(_files_named(files)))
+        lines.append((line, oldest))
+    return lines
+
+
+def timeline_lines(project, *, before=None, size=TIMELINE_PER_PAGE):
+    """Return (lines, the entries they stand for, next cursor or None): a page of `size`
+    lines, in a fixed number of queries (see `timeline_page`)."""
+    entries, cursor = timeline_page(project, before=before, size=ROWS_PER_PAGE)
+    groups = grouped(entries)
+    shown = [pair for pair in groups if pair[0] is not None]
+    if len(shown) > size:
+        oldest = shown[size - 1][1]
+        entries = entries[: entries.index(oldest) + 1]
+        return [line for line, _ in shown[:size]], entries, oldest.cursor
+    return [line for line, _ in shown], entries, cursor
+
+
+def timeline_context(project, request, *, newest_url):
+    """What `registry/_timeline.html` shows: one page of the timeline, and links to page on.
+
+    The maintainers' history page and the admin's History page of a project both use it.
+    """
+    before = parse_cursor(request.GET.get("before", ""))
+    lines, entries, next_cursor = timeline_lines(project, before=before)
+    return {
+        "project": project,
+        "lines": lines,
+        "entries": entries,
+        "next_cursor": next_cursor,
+        "paged": before is not None,
+        "newest_url": newest_url,
+    }
 
 
 class HistoryView(ProjectView):
@@ -251,15 +347,5 @@ class HistoryView(ProjectView):
     needs_decider = False
 
     def get(self, request):
-        before = parse_cursor(request.GET.get("before", ""))
-        entries, next_cursor = timeline_page(self.project, before=before)
-        return render(
-            request,
-            "registry/history.html",
-            {
-                "project": self.project,
-                "entries": entries,
-                "next_cursor": next_cursor,
-                "paged": before is not None,
-            },
-        )
+        context = timeline_context(self.project, request, newest_url=request.path)
+        return render(request, "registry/history.html", context)

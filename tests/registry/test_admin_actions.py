@@ -88,7 +88,7 @@ def test_restoring_an_event_brings_everything_back(client, registry_admin, proje
     project.refresh_from_db()
     assert not project.is_removed
     assert File.objects.installable().filter(release__project=project).count() == 3
-    assert "3 file(s)" in " ".join(messages(done))
+    assert "Restored acted-on: 1 project, 1 release, 3 files." in messages(done)
 
 
 def test_restoring_twice_reports_the_refusal(client, registry_admin, project, owner):

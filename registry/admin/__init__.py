@@ -1,0 +1,9 @@
+"""The registry in the Django admin.
+
+Registry rows change only through registry services (uploads, maintainer pages, admin actions),
+so these admins show and search; they never delete, and status fields are never edited by hand.
+"""
+
+from . import projects, removals, reservations
+
+__all__ = ["projects", "removals", "reservations"]

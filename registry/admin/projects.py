@@ -1,0 +1,279 @@
+"""Projects, their roles, releases, files and dependencies in the admin."""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils.text import capfirst
+from packaging.utils import canonicalize_name
+
+from .. import services
+from ..admin_base import (
+    ConfirmItem,
+    PlainQueryMixin,
+    ReadOnlyTrackedAdmin,
+    RemovedListFilter,
+    confirmed_action,
+)
+from ..facts import dependents_of
+from ..models import (
+    Dependency,
+    DownloadCount,
+    File,
+    FilenameRegistry,
+    Project,
+    Release,
+    Role,
+)
+from ..views.timeline import counted, timeline_context
+from .common import (
+    DEPENDENTS_SHOWN,
+    HISTORY_COLUMNS,
+    AdminPowersMixin,
+    NormalizedNameSearchMixin,
+    PurgeForm,
+    RemovalForm,
+    by_project,
+    removal_message,
+)
+
+
+@confirmed_action(
+    description="Remove selected projects (admin)",
+    explanation="Each project, with its live releases and files, is removed in one removal "
+    "event: it disappears from the index and its name is reserved as the policy says. Its rows "
+    "and files are kept, and a single restore brings everything back.",
+    permissions=["act"],
+    form_class=RemovalForm,
+    submit_label="Remove",
+)
+def remove_projects(modeladmin, request, project, data):
+    event = services.remove_project(
+        project=project, actor=request.user, reason=data["reason"], category=data["category"]
+    )
+    return removal_message(event)
+
+
+@confirmed_action(
+    description="Quarantine selected projects",
+    explanation="A quarantined project stays in the index with no files; its owners can do "
+    "nothing until the quarantine is lifted.",
+    permissions=["act"],
+    submit_label="Quarantine",
+)
+def quarantine_projects(modeladmin, request, project, data):
+    services.quarantine_project(project=project, actor=request.user, reason=data["reason"])
+    return f"{project} is quarantined."
+
+
+@confirmed_action(
+    description="Lift the quarantine of selected projects",
+    explanation="The projects become active again and their files are served.",
+    permissions=["act"],
+    submit_label="Lift quarantine",
+)
+def release_quarantines(modeladmin, request, project, data):
+    services.release_quarantine(project=project, actor=request.user, reason=data["reason"])
+    return f"{project} is no longer quarantined."
+
+
+@confirmed_action(
+    description="Turn off the deletion lock of selected projects",
+    explanation="Owners locked deletions of these projects on purpose (the lock is one-way for "
+    "them). Turning it off lets them delete releases and files again, as the policy allows.",
+    permissions=["act"],
+    submit_label="Turn the lock off",
+)
+def unlock_deletions(modeladmin, request, project, data):
+    services.unlock_deletions(project=project, actor=request.user, reason=data["reason"])
+    return f"Deletions of {project} are unlocked."
+
+
+@admin.register(Project)
+class ProjectAdmin(AdminPowersMixin, NormalizedNameSearchMixin, ReadOnlyTrackedAdmin):
+    list_display = ["name", "status", "created_at", "deletion_locked", "removed_at"]
+    list_filter = ["status", "deletion_locked", RemovedListFilter]
+    search_fields = ["normalized_name"]
+    list_select_related = ["successor"]
+    autocomplete_fields = ["successor"]
+    date_hierarchy = None
+    history_list_display = HISTORY_COLUMNS
+    readonly_fields = ["normalized_name", "depended_on_by"]
+    actions = [remove_projects, quarantine_projects, release_quarantines, unlock_deletions]
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The project's timeline, its releases', files', roles' and removals' included: the
+        same one as on the maintainers' history page."""
+        self.refuse_odd_ids(object_id)
+        project = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, project):
+            raise PermissionDenied
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            **timeline_context(project, request, newest_url=request.path),
+            "title": f"History of {project.name}",
+            "opts": self.opts,
+            "object": project,
+            "module_name": capfirst(self.opts.verbose_name_plural),
+        }
+        return TemplateResponse(request, "admin/registry/project/object_history.html", context)
+
+    @admin.display(description="depended on by")
+    def depended_on_by(self, project):
+        dependents = dependents_of(project).order_by("normalized_name")
+        names = list(dependents.values_list("name", flat=True)[:DEPENDENTS_SHOWN])
+        if not names:
+            return "No other project's latest release requires it."
+        more = dependents.count() - len(names) if len(names) == DEPENDENTS_SHOWN else 0
+        return ", ".join(names) + (f" and {more} more" if more else "")
+
+    fieldsets = [
+        (None, {"fields": ["name", "normalized_name", "created_at", "depended_on_by"]}),
+        ("Status", {"fields": ["status", "status_reason", "successor"]}),
+        (
+            "Deletion lock",
+            {"fields": ["deletion_locked", "deletion_locked_at", "deletion_locked_by"]},
+        ),
+        (
+            "Removal",
+            {"fields": ["removed_at", "removed_by", "removal_reason", "removal_event"]},
+        ),
+    ]
+
+
+@admin.register(Role)
+class RoleAdmin(ReadOnlyTrackedAdmin):
+    list_display = ["project", "user", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["project__normalized_name", "user__username"]
+    list_select_related = ["project", "user"]
+    autocomplete_fields = ["project", "user"]
+    history_list_display = HISTORY_COLUMNS
+
+
+@confirmed_action(
+    description="Remove selected releases (admin)",
+    explanation="Each release, with its live files, is removed in one removal event; rows and "
+    "bytes are kept and a single restore brings them back.",
+    permissions=["act"],
+    form_class=RemovalForm,
+    submit_label="Remove",
+)
+def remove_releases(modeladmin, request, release, data):
+    event = services.remove_release(
+        release=release, actor=request.user, reason=data["reason"], category=data["category"]
+    )
+    return removal_message(event)
+
+
+@admin.register(Release)
+class ReleaseAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
+    list_display = ["__str__", "project", "version", "created_at", "yanked", "removed_at"]
+    list_filter = ["yanked", "is_prerelease", RemovedListFilter]
+    search_fields = ["project__normalized_name"]
+    list_select_related = ["project"]
+    autocomplete_fields = ["project"]
+    history_list_display = HISTORY_COLUMNS
+    actions = [remove_releases]
+
+    def get_search_results(self, request, queryset, search_term):
+        # "name" or "name version": the project by normalised name, then the version if given.
+        name, _, version = search_term.strip().partition(" ")
+        if not name:
+            return queryset, False
+        queryset = queryset.filter(project__normalized_name=canonicalize_name(name))
+        if version.strip():
+            queryset = queryset.filter(version__startswith=version.strip())
+        return queryset, False
+
+
+def _describe_file(file):
+    return ConfirmItem(file.filename, f"{file.release}, {file.size:,} bytes, sha256 {file.sha256}")
+
+
+@confirmed_action(
+    description="Remove selected files (admin)",
+    explanation="The files disappear from the index, one removal event per project; rows and "
+    "bytes are kept and a single restore brings them back.",
+    permissions=["act"],
+    form_class=RemovalForm,
+    submit_label="Remove",
+    describe=_describe_file,
+    batch=True,
+)
+def remove_files(modeladmin, request, queryset, data):
+    events = [
+        services.remove_files(
+            files=files, actor=request.user, reason=data["reason"], category=data["category"]
+        )
+        for files in by_project(queryset)
+    ]
+    return " ".join(removal_message(event) for event in events)
+
+
+@confirmed_action(
+    description="Purge selected files: destroy their bytes (legal or security only)",
+    explanation="This cannot be undone. The bytes are deleted from storage; the rows stay as "
+    "tombstones with their SHA-256, the filenames stay burned, and a purged file can never be "
+    "restored. Live files are removed first. Use it only for a legal or security reason.",
+    permissions=["purge"],
+    form_class=PurgeForm,
+    submit_label="Destroy the bytes",
+    describe=_describe_file,
+    batch=True,
+)
+def purge_files(modeladmin, request, queryset, data):
+    purged = []
+    for files in by_project(queryset):
+        purged += services.purge_files(
+            files=files, actor=request.user, reason=data["reason"], category=data["category"]
+        )
+    return f"Purged {counted(len(purged), 'file')}; their rows remain as tombstones."
+
+
+@admin.register(File)
+class FileAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
+    list_display = ["filename", "release", "packagetype", "size", "uploaded_at", "removed_at"]
+    list_filter = ["packagetype", RemovedListFilter, ("purged_at", admin.EmptyFieldListFilter)]
+    search_fields = ["^filename", "=sha256"]
+    list_select_related = ["release__project"]
+    autocomplete_fields = ["release"]
+    history_list_display = HISTORY_COLUMNS
+    actions = [remove_files, purge_files]
+
+
+@admin.register(FilenameRegistry)
+class FilenameRegistryAdmin(ReadOnlyTrackedAdmin):
+    list_display = ["filename", "project_name", "first_seen_at"]
+    search_fields = ["^filename"]
+    history_list_display = HISTORY_COLUMNS
+
+
+@admin.register(Dependency)
+class DependencyAdmin(NormalizedNameSearchMixin, ReadOnlyTrackedAdmin):
+    list_display = ["release", "name", "specifier", "marker"]
+    search_fields = ["name"]
+    normalized_search_field = "name"
+    list_select_related = ["release__project"]
+    autocomplete_fields = ["release"]
+    history_list_display = HISTORY_COLUMNS
+
+
+@admin.register(DownloadCount)
+class DownloadCountAdmin(PlainQueryMixin, admin.ModelAdmin):
+    list_display = ["file", "project", "day", "count"]
+    list_select_related = ["file", "project"]
+    search_fields = ["project__normalized_name"]
+    autocomplete_fields = ["file", "project"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

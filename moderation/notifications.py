@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from registry.facts import dependents_by_name
 from registry.models import Role, RoleName
 
+from . import state_texts
 from .workflow import Kind, StagedState
 
 OWNER_TRANSITIONS = {
@@ -102,8 +103,10 @@ def on_transition(case, transition, *, previous, reason, actor=None):
     if case.kind == Kind.STAGED:
         on_staged_transition([case], transition, reason=reason, actor=actor)
         return
-    state = case.get_state_display().lower()
-    body = f"Your request about {case.project.name} ({case.reference}) is now {state}.\n"
+    where = state_texts.text(case.kind, case.state)
+    body = f"Your request about {case.project.name} ({case.reference}):\n{where.headline}\n"
+    if where.next_step:
+        body += f"{where.next_step}\n"
     if transition.message_required:
         # Only these reasons are written for the requester; the others are staff's record.
         body += f"\n{transition.label}: {reason}\n"
@@ -115,6 +118,7 @@ def on_transition(case, transition, *, previous, reason, actor=None):
             "at the latest) unless you tell us, at your private link, that you have filed a "
             "court action seeking to restrain it.\n"
         )
+    state = case.get_state_display().lower()
     messages = [(_subject(case, f"now {state}"), body, [case.requester_email])]
     if transition.name in OWNER_TRANSITIONS[case.kind]:
         requester = case.requester_email.casefold()

@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from registry import services as registry
 from registry.history import record
 from registry.models import ProjectStatus, Release
+from registry.words import counted
 
 from .. import workflow
 from ..workflow import StagedState
@@ -96,7 +97,7 @@ def _project_contents(project):
         .values("files")
         .count()
     )
-    return f"{releases} live release(s) and {files} live file(s)"
+    return f"{counted(releases, 'live release')} and {counted(files, 'live file')}"
 
 
 def _plan_remove_named(case, now, data):
@@ -117,7 +118,7 @@ def _plan_remove_named(case, now, data):
         ]
     return [
         *(
-            PlanItem(f"Release {r.version}", f"with its {r.live_files} live file(s)")
+            PlanItem(f"Release {r.version}", f"with its {counted(r.live_files, 'live file')}")
             for r in targets.releases
         ),
         *(PlanItem(f"File {f.filename}", f"of release {f.release.version}") for f in targets.files),
@@ -191,8 +192,8 @@ def _plan_restore(case, now, data):
     items = [
         PlanItem(
             f"Restore: {event}",
-            f"{len(event.summary.get('releases', []))} release(s), "
-            f"{len(event.summary.get('files', []))} file(s); purged files stay removed",
+            f"{counted(len(event.summary.get('releases', [])), 'release')}, "
+            f"{counted(len(event.summary.get('files', [])), 'file')}; purged files stay removed",
         )
         for event in events
     ] or [PlanItem("Nothing to restore: no unrestored removal is linked to this request.")]
@@ -307,7 +308,8 @@ def _plan_remove_staged(case, now, data):
         return [
             PlanItem(
                 f"Remove {release}",
-                f"with its {files} live file(s), as the end of its staged removal (restorable)",
+                f"with its {counted(files, 'live file')}, "
+                "as the end of its staged removal (restorable)",
             )
         ]
     return [

@@ -236,7 +236,7 @@ def act(request, access, name):
     status = 200 if possible else 409
     if request.method == "POST" and possible and form.is_valid():
         try:
-            services.apply_transition(
+            case = services.apply_transition(
                 case=case,
                 name=transition.name,
                 actor=acting_user(request),
@@ -247,7 +247,8 @@ def act(request, access, name):
             error = refusal.message
             status = 409 if refusal.code == "stale" else 400
         else:
-            messages.success(request, f"Done: {transition.label.lower()}.")
+            # Where the request stands now, as the person reads it on their page.
+            messages.success(request, state_texts.text(case.kind, case.state).headline)
             return redirect(access.url())
     context = {
         "case": case,

@@ -26,7 +26,8 @@ from ..models import (
     Release,
     Role,
 )
-from ..views.timeline import counted, timeline_context
+from ..views.timeline import timeline_context
+from ..words import counted
 from .common import (
     DEPENDENTS_SHOWN,
     HISTORY_COLUMNS,

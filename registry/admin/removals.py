@@ -20,7 +20,7 @@ from ..admin_base import (
     confirmed_action,
 )
 from ..models import File, RemovalEvent
-from ..views.timeline import counted
+from ..words import counted
 from .common import HISTORY_COLUMNS, AdminPowersMixin
 
 RESTORE_EXPLANATION = (

@@ -2,9 +2,7 @@
 
 from datetime import timedelta
 
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+from ..words import counted as _plural
 
 
 def _owners_limit(max_owners: int) -> str:

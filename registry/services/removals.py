@@ -22,6 +22,7 @@ from ..models import (
     RemovalScope,
 )
 from ..policy import Action
+from ..words import counted
 from .errors import PolicyRefusal, RegistryError
 from .guards import (
     check_policy,
@@ -301,9 +302,10 @@ def _left_removed(project, purged, hollow_versions, *, project_hollow=False):
     """The sentences that say what a restore cannot bring back, and what to do instead."""
     sentences = []
     if purged:
+        stay = "stays" if len(purged) == 1 else "stay"
         sentences.append(
-            f"{len(purged)} purged file(s) stay removed: {', '.join(purged)}. Their bytes were "
-            "destroyed, so a purged file can never be restored."
+            f"{counted(len(purged), 'purged file')} {stay} removed: {', '.join(purged)}. "
+            "Their bytes were destroyed, so a purged file can never be restored."
         )
     if project_hollow:
         sentences.append(
@@ -312,9 +314,12 @@ def _left_removed(project, purged, hollow_versions, *, project_hollow=False):
             "reservation or let them register the name (Name reservations)."
         )
     elif hollow_versions:
+        one = len(hollow_versions) == 1
         sentences.append(
-            f"The release(s) {', '.join(hollow_versions)} of {project.name} stay removed too: "
-            "all their files are purged, so they would come back empty."
+            f"{'The release' if one else 'The releases'} {', '.join(hollow_versions)} of "
+            f"{project.name} {'stays' if one else 'stay'} removed too: all "
+            f"{'its' if one else 'their'} files are purged, so {'it' if one else 'they'} would "
+            "come back empty."
         )
     if sentences:
         sentences.append(

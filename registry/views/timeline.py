@@ -18,6 +18,7 @@ from ..models import (
     Role,
     RoleName,
 )
+from ..words import counted
 from .base import ProjectView
 
 TIMELINE_PER_PAGE = 50
@@ -56,11 +57,6 @@ def parse_cursor(text):
         return EPOCH + timedelta(microseconds=micros), rank, history_id
     except (ValueError, OverflowError):
         return None
-
-
-def counted(number, word):
-    """`1 file`, `35 files`, `1,200 files`."""
-    return f"{number:,} {word}{'' if number == 1 else 's'}"
 
 
 def _username(user, user_id):

@@ -643,7 +643,7 @@ def test_admin_approves_an_exception_and_the_release_is_removed(
     )
 
     page = registry_admin_client.get(transition_url(case, "approve")).content.decode()
-    assert "Release 1.0: with its 2 live file(s)" in page
+    assert "Release 1.0: with its 2 live files" in page
     response = registry_admin_client.post(
         transition_url(case, "approve"), {"reason": "Approved: broken artifact."}
     )
@@ -675,7 +675,7 @@ def test_admin_quarantines_then_removes_a_reported_project(
     assert not case.removal_events.exists()
 
     page = registry_admin_client.get(transition_url(case, "remove")).content.decode()
-    assert "Remove the whole project tinypad: with 1 live release(s) and 2 live file(s)" in page
+    assert "Remove the whole project tinypad: with 1 live release and 2 live files" in page
     response = registry_admin_client.post(
         transition_url(case, "remove"), {"reason": "Malware: remove."}
     )

@@ -35,8 +35,8 @@ pytestmark = pytest.mark.django_db
 MESSAGE = "Unmaintained; use something else."
 DAYS = timedelta(days=30)
 NOTHING = (
-    "Moved 0 staged removal(s) to pending removal and 0 to review; reminded dependents of 0; "
-    "reinstated 0 takedown(s); recorded 0 expired reservation(s)."
+    "Moved 0 staged removals to pending removal and 0 to review; reminded dependents of 0; "
+    "reinstated 0 takedowns; recorded 0 expired reservations."
 )
 
 
@@ -149,8 +149,8 @@ def test_running_twice_changes_nothing_the_second_time(advance, due_work):
     report, lines = advance()
 
     assert report == (
-        "Moved 1 staged removal(s) to pending removal and 1 to review; reminded dependents of "
-        "1; reinstated 1 takedown(s); recorded 2 expired reservation(s)."
+        "Moved 1 staged removal to pending removal and 1 to review; reminded dependents of "
+        "1; reinstated 1 takedown; recorded 2 expired reservations."
     )
     assert "  to-pending: deprecated -> pending removal" in lines
     assert "  to-review: pending removal -> awaiting review" in lines
@@ -184,8 +184,8 @@ def test_a_dry_run_reports_what_is_due_and_changes_nothing(advance, due_work):
     report, lines = advance("--dry-run")
 
     assert report == (
-        "Would move 1 staged removal(s) to pending removal and 1 to review; remind dependents "
-        "of 1; reinstate 1 takedown(s); record 2 expired reservation(s)."
+        "Would move 1 staged removal to pending removal and 1 to review; remind dependents "
+        "of 1; reinstate 1 takedown; record 2 expired reservations."
     )
     assert "  to-pending: deprecated -> pending removal" in lines
     assert "  to-review: pending removal -> awaiting review" in lines
@@ -202,13 +202,13 @@ def test_a_dry_run_reports_every_due_case_whatever_the_batch_size(advance, owner
 
     report, lines = advance("--dry-run", "--batch-size", "2")
 
-    assert report.startswith("Would move 5 staged removal(s) to pending removal and 0 to review")
+    assert report.startswith("Would move 5 staged removals to pending removal and 0 to review")
     assert len(lines) == 5
     assert all(state(case) == StagedState.DEPRECATED for case in cases)
 
     report, lines = advance("--batch-size", "2")
 
-    assert report.startswith("Moved 5 staged removal(s) to pending removal and 0 to review")
+    assert report.startswith("Moved 5 staged removals to pending removal and 0 to review")
     assert all(state(case) == StagedState.PENDING_REMOVAL for case in cases)
     assert advance("--batch-size", "2")[0] == NOTHING
 

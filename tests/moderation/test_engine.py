@@ -209,7 +209,7 @@ def test_a_request_naming_nothing_plans_and_removes_the_whole_project(project, r
     apply_transition(case=case, name="approve", actor=registry_admin, reason="Placeholder")
 
     assert item.label == "The whole project planned"
-    assert "2 live release(s) and 4 live file(s)" in item.detail
+    assert "2 live releases and 4 live files" in item.detail
     project.refresh_from_db()
     assert project.is_removed
 

@@ -662,6 +662,12 @@ def test_the_claimant_retracts_a_notice_after_confirming(
     assert latest.history_change_reason == "We settled with the authors."
     assert latest.history_user is None
     assert [email.to for email in mail.outbox] == [[CLAIMANT]]
+    # Said in words where it stands, on the page and in the email; no "Done: retract".
+    followed = client.get(response["Location"])
+    assert "Closed: the notice was retracted." in page(followed)
+    assert "Done:" not in page(followed)
+    assert "Closed: the notice was retracted." in mail.outbox[0].body
+    assert " is now " not in mail.outbox[0].body
 
     again = client.get(act_url)
     assert again.status_code == 409

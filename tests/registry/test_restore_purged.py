@@ -64,7 +64,7 @@ def test_restoring_files_that_were_all_purged_is_refused(release, owner, registr
     assert refused.value.code == "all_purged"
     message = str(refused.value)
     assert message.startswith("Nothing this removal took away can come back.")
-    assert f"2 purged file(s) stay removed: {', '.join(names(files))}." in message
+    assert f"2 purged files stay removed: {', '.join(names(files))}." in message
     assert "a purged file can never be restored" in message
     assert "the owners publish a new version" in message
     assert message.endswith("Nothing was changed: the removal stays recorded as not restored.")
@@ -82,7 +82,7 @@ def test_restoring_a_release_whose_files_were_all_purged_is_refused(release, own
         restore(event, registry_admin)
 
     assert refused.value.code == "all_purged"
-    assert "The release(s) 1.0 of purged-pkg stay removed too: all their files are purged" in str(
+    assert "The release 1.0 of purged-pkg stays removed too: all its files are purged" in str(
         refused.value
     )
     assert state() == before
@@ -140,8 +140,8 @@ def test_a_partly_purged_project_comes_back_without_its_emptied_release(
     assert (result.projects, result.releases, result.files) == (1, 1, 1)
     assert result.purged_files_left_removed == tuple(names(purged))
     assert result.releases_left_removed == ("1.0",)
-    assert "2 purged file(s) stay removed" in result.left_removed
-    assert "The release(s) 1.0 of purged-pkg stay removed" in result.left_removed
+    assert "2 purged files stay removed" in result.left_removed
+    assert "The release 1.0 of purged-pkg stays removed" in result.left_removed
     assert Project.objects.get(pk=project.pk).is_removed is False
     assert Release.objects.get(pk=kept.pk).is_removed is False
     assert Release.objects.get(pk=emptied.pk).is_removed
@@ -219,7 +219,7 @@ def test_the_admin_refuses_to_restore_an_event_whose_files_were_all_purged(
     assert level == "error"
     assert "Nothing this removal took away can come back." in text
     assert "can never be restored" in text
-    assert "The release(s) 1.0 of purged-pkg stay removed" in text
+    assert "The release 1.0 of purged-pkg stays removed" in text
     event.refresh_from_db()
     assert event.restored_at is None
     assert Release.objects.get(pk=release.pk).is_removed
@@ -235,8 +235,8 @@ def test_the_admin_says_what_a_partial_restore_left_removed(client, release, own
 
     ((level, text),) = messages(done)
     assert level == "success"
-    assert text.startswith(f"Restored {release.project}: 0 project, 1 release(s), 1 file(s). ")
-    assert f"1 purged file(s) stay removed: {purged.filename}." in text
+    assert text.startswith(f"Restored {release.project}: 1 release, 1 file. ")
+    assert f"1 purged file stays removed: {purged.filename}." in text
     assert kept.filename not in text
     assert File.objects.get(pk=kept.pk).is_removed is False
     event.refresh_from_db()

@@ -27,6 +27,7 @@ from moderation.workflow import TakedownState
 from registry import services as registry
 from registry.models import NameReservation
 from registry.services import RegistryError
+from registry.words import counted
 
 MOVES = {
     StagedState.DEPRECATED: "deprecated -> pending removal",
@@ -54,15 +55,17 @@ class Command(BaseCommand):
         lapsed = self.record_lapsed(now=now, actor=actor, dry_run=dry_run)
         if dry_run:
             self.stdout.write(
-                f"Would move {moved['pending']} staged removal(s) to pending removal and "
-                f"{moved['review']} to review; remind dependents of {reminded}; "
-                f"reinstate {reinstated} takedown(s); record {lapsed} expired reservation(s)."
+                f"Would move {counted(moved['pending'], 'staged removal')} to pending removal "
+                f"and {moved['review']:,} to review; remind dependents of {reminded:,}; reinstate "
+                f"{counted(reinstated, 'takedown')}; record "
+                f"{counted(lapsed, 'expired reservation')}."
             )
         else:
             self.stdout.write(
-                f"Moved {moved['pending']} staged removal(s) to pending removal and "
-                f"{moved['review']} to review; reminded dependents of {reminded}; "
-                f"reinstated {reinstated} takedown(s); recorded {lapsed} expired reservation(s)."
+                f"Moved {counted(moved['pending'], 'staged removal')} to pending removal and "
+                f"{moved['review']:,} to review; reminded dependents of {reminded:,}; reinstated "
+                f"{counted(reinstated, 'takedown')}; recorded "
+                f"{counted(lapsed, 'expired reservation')}."
             )
 
     def advance_staged(self, *, now, actor, size, dry_run):

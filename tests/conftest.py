@@ -10,6 +10,19 @@ REGISTRY_ADMINS = "Registry admins"
 SUPPORT_STAFF = "Support staff"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Tests on a live server (browsers, pip, twine) empty the database when they end, and
+    with it the staff groups that the migrations create. Restore what the migrations left at
+    the start of each of them (Django's serialized rollback), so none depends on which ran
+    before it on the same worker."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(
+                pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False
+            )
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Store distribution blobs under the test's temporary directory, never in the repository."""

@@ -72,6 +72,21 @@ class OpenListFilter(admin.SimpleListFilter):
             yield choice
 
 
+class DuplicateListFilter(admin.SimpleListFilter):
+    title = "possible duplicates"
+    parameter_name = "duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "May repeat an earlier request"), ("no", "Not flagged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(possible_duplicate_of__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(possible_duplicate_of__isnull=True)
+        return queryset
+
+
 class AssigneeListFilter(admin.SimpleListFilter):
     title = "assigned to"
     parameter_name = "assignee"

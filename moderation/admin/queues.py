@@ -8,6 +8,7 @@ from .filters import (
     AgeListFilter,
     AssigneeListFilter,
     DueListFilter,
+    DuplicateListFilter,
     OpenListFilter,
 )
 
@@ -24,6 +25,7 @@ class LegalTakedownAdmin(CaseAdmin):
         "takedown_kind",
         "priority",
         AgeListFilter,
+        DuplicateListFilter,
     ]
     detail_fields = [
         "takedown_kind",
@@ -62,6 +64,7 @@ class DeletionExceptionAdmin(CaseAdmin):
         "category",
         "priority",
         AgeListFilter,
+        DuplicateListFilter,
     ]
     detail_fields = [
         "category",
@@ -89,5 +92,6 @@ class AbuseReportAdmin(CaseAdmin):
         "category",
         "priority",
         AgeListFilter,
+        DuplicateListFilter,
     ]
     detail_fields = ["category", "requester_name", "requester_email", "details", "evidence"]

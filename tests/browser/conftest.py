@@ -121,9 +121,11 @@ def person(db):
     return make
 
 
-def sign_in(page, username, *, next_url="/manage/"):
-    """Sign in through the login form, as a person does, and land on `next_url`."""
-    page.goto(f"/accounts/login/?next={next_url}")
+def sign_in(page, username, *, next_url="/manage/", admin=False):
+    """Sign in through the site's login form (or the admin's), as a person does, and land on
+    `next_url`."""
+    login = "/admin/login/" if admin else "/accounts/login/"
+    page.goto(f"{login}?next={next_url}")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from registry import services
 from registry.models import File
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 from tests.factories import publish
 
 ADMINS = "Registry admins"
@@ -30,21 +30,13 @@ def removal_of_35_files(owner, admin):
     )
 
 
-def admin_sign_in(page, username):
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("load")
-
-
 def test_an_admin_restores_35_files_and_reads_the_project_history(page, person, shot):
     owner = person("olive")
     admin = person("ada", is_staff=True)
     admin.groups.add(Group.objects.get(name=ADMINS))
     removal_of_35_files(owner, admin)
 
-    admin_sign_in(page, "ada")
+    sign_in(page, "ada", next_url="/admin/", admin=True)
     expect(page.get_by_role("link", name="Holdfast administration")).to_be_visible()
     shot(page, "the admin's home")
 

@@ -2,33 +2,16 @@
 the project's owner finds the takedown in "Your requests", sends a counter-notice through the
 site's form (17 U.S.C. § 512(g)(3)), and the waiting period starts."""
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from moderation.models import LegalTakedown
 from moderation.workflow import counter_notice_window
 from registry import services as registry
-from tests.browser.conftest import PASSWORD, sign_in
+from tests.browser.conftest import sign_in
+from tests.conftest import REGISTRY_ADMINS
 from tests.factories import LegalTakedownFactory, publish
-
-
-def registry_admins():
-    """The group comes from data migrations, which a live-server test that ran before this
-    one flushed away: give it again every registry and moderation permission (idempotent)."""
-    group, _ = Group.objects.get_or_create(name="Registry admins")
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=["registry", "moderation"])
-    )
-    return group
-
-
-def admin_sign_in(page, username, next_url):
-    page.goto(f"/admin/login/?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("load")
 
 
 def test_content_disabled_then_the_owner_sends_a_counter_notice(site, person, shot, settings):
@@ -46,10 +29,10 @@ def test_content_disabled_then_the_owner_sends_a_counter_notice(site, person, sh
     )
     case.releases.add(project.releases.get(version="1.0"))
     ada = person("ada", is_staff=True)
-    ada.groups.add(registry_admins())
+    ada.groups.add(Group.objects.get(name=REGISTRY_ADMINS))
 
     admin = site()
-    admin_sign_in(admin, "ada", f"/admin/moderation/legaltakedown/{case.pk}/change/")
+    sign_in(admin, "ada", next_url=f"/admin/moderation/legaltakedown/{case.pk}/change/", admin=True)
     shot(admin, "the admin's decision page")
     admin.get_by_role("link", name="Disable the content").click()
     admin.get_by_label("Reason").fill("Chapter 3 of the novel is copied into 1.0.")
@@ -67,8 +50,15 @@ def test_content_disabled_then_the_owner_sends_a_counter_notice(site, person, sh
     expect(row).to_contain_text("pad-user-3")
     expect(row).to_contain_text("The content is disabled")
     shot(page, "the takedown in your requests")
-    # The project page's notice is rendered by the registry (another branch); not asserted here.
-    row.get_by_role("link", name=case.reference).click()
+    # The project page says so too, at the top, and leads to the same takedown.
+    page.get_by_role("link", name="Your projects").click()
+    page.get_by_role("link", name="pad-user-3").click()
+    notice = page.locator(".project-notice").filter(
+        has_text=f"Content taken down ({case.reference})"
+    )
+    expect(notice).to_be_visible()
+    shot(page, "the takedown on the project page")
+    notice.get_by_role("link", name="See the takedown and how to answer it").click()
     expect(page.get_by_role("heading", name="What was taken down")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Release 1.0")
     expect(page.locator("main")).not_to_contain_text("rita@example.org")

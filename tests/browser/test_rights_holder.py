@@ -115,7 +115,7 @@ def test_rights_holder_sends_a_notice_answers_staff_and_retracts_another(page, s
     page.get_by_label(label("Why")).fill("We settled with the project.")
     page.get_by_role("button", name="Retract the notice").click()
     expect(page.locator(".messages")).to_contain_text("the notice was retracted")
-    expect(page.locator('[aria-current="step"]')).to_contain_text("the notice was retracted")
+    expect(page.locator('[aria-current="step"]')).to_contain_text("Retracted")
     other.refresh_from_db()
     assert other.state == TakedownState.RETRACTED
     shot(page, "retracted")

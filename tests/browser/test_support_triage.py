@@ -1,40 +1,27 @@
 """Journey 4: support staff triage a new takedown notice and find nothing that executes."""
 
 import re
-from importlib import import_module
 
-from django.apps import apps
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from moderation.models import LegalTakedown
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 from tests.conftest import SUPPORT_STAFF
 from tests.factories import LegalTakedownFactory, ProjectFactory, UserFactory
-
-
-def support_group():
-    """The support staff group as the migrations make it: a live-server test may run after
-    another that flushed the database, and with it the groups the migrations created."""
-    import_module("moderation.migrations.0002_staff_groups").grant(apps, None)
-    return Group.objects.get(name=SUPPORT_STAFF)
-
 
 EXECUTING = re.compile(r"disable|restore|reinstate|remove|quarantine|approve", re.IGNORECASE)
 
 
 def test_support_triage_a_new_notice_and_cannot_execute(page, person, shot):
     sam = person("sam", is_staff=True)
-    sam.groups.add(support_group())
+    sam.groups.add(Group.objects.get(name=SUPPORT_STAFF))
     colleague = UserFactory(username="colleague", is_staff=True)
     notice = LegalTakedownFactory(project=ProjectFactory(name="tinypad"))
     LegalTakedownFactory(assignee=colleague)  # someone else's: not in sam's default view
 
     # Sign in to the admin and open the takedown queue, without touching any filter.
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill("sam")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, "sam", next_url="/admin/", admin=True)
     expect(page.get_by_role("link", name="Legal takedowns").first).to_be_visible()
     shot(page, "admin home")
 

@@ -3,11 +3,10 @@
 import datetime
 
 import pytest
-from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from moderation.models import AbuseCategory, LegalTakedown, Priority
+from moderation.models import AbuseCategory, Priority
 from tests.factories import (
     AbuseReportFactory,
     DeletionExceptionFactory,
@@ -85,21 +84,33 @@ def test_a_malware_report_comes_before_an_older_normal_one(support_client):
     assert listed(response) == [malware.pk, spam.pk]
 
 
-def test_the_decision_page_has_a_place_for_a_possible_duplicate(support_client):
-    first, second = LegalTakedownFactory(), LegalTakedownFactory()
-    model_admin = admin.site._registry[LegalTakedown]
-    # Until the field `possible_duplicate_of` is merged, a request stands in with an attribute.
-    second.possible_duplicate_of = first
+@pytest.mark.parametrize("model_name", QUEUES)
+def test_staff_see_and_filter_possible_duplicates(
+    support_client, model_name, django_assert_max_num_queries
+):
+    factory = QUEUES[model_name]
+    first = factory()
+    second = factory(project=first.project, possible_duplicate_of=first)
+    letter = first.reference[0]
 
-    assert model_admin.possible_duplicate(first) is None
-    assert model_admin.possible_duplicate(second) == {
+    with django_assert_max_num_queries(12):
+        response = support_client.get(changelist(model_name), {"open": "yes"})
+    html = response.content.decode()
+    assert f"may repeat {letter}-{first.pk}" in html
+    assert html.count(">may repeat ") == 1
+    flagged = support_client.get(changelist(model_name), {"open": "yes", "duplicate": "yes"})
+    assert listed(flagged) == [second.pk]
+    unflagged = support_client.get(changelist(model_name), {"open": "yes", "duplicate": "no"})
+    assert listed(unflagged) == [first.pk]
+
+    page = support_client.get(reverse(f"admin:moderation_{model_name}_change", args=[second.pk]))
+    assert page.context["possible_duplicate"] == {
         "case": first,
-        "url": reverse("admin:moderation_legaltakedown_change", args=[first.pk]),
+        "url": reverse(f"admin:moderation_{model_name}_change", args=[first.pk]),
     }
-    html = support_client.get(
-        reverse("admin:moderation_legaltakedown_change", args=[first.pk])
-    ).content.decode()
-    assert "Possible duplicate" not in html
+    assert "Possible duplicate of" in page.content.decode()
+    earlier = support_client.get(reverse(f"admin:moderation_{model_name}_change", args=[first.pk]))
+    assert "Possible duplicate of" not in earlier.content.decode()
 
 
 def test_the_dashboard_links_each_queue_to_its_work_and_mine_to_mine(support_client):

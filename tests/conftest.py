@@ -1,5 +1,8 @@
 """Fixtures shared by every test: isolated media storage and the staff and maintainer accounts."""
 
+import functools
+from importlib import import_module
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import caches
@@ -10,17 +13,32 @@ REGISTRY_ADMINS = "Registry admins"
 SUPPORT_STAFF = "Support staff"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """Tests on a live server (browsers, pip, twine) empty the database when they end, and
-    with it the staff groups that the migrations create. Restore what the migrations left at
-    the start of each of them (Django's serialized rollback), so none depends on which ran
-    before it on the same worker."""
-    for item in items:
-        if "live_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(
-                pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False
-            )
+@pytest.fixture(autouse=True)
+def staff_groups(request):
+    """Tests on a live server (browsers, pip, twine) commit for real, and the database is
+    emptied after each, taking with it the staff groups that the data migrations create.
+    Create them again, with their permissions, by those migrations' own functions."""
+    if "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    state = migrated_apps()
+    for migration in STAFF_GROUP_MIGRATIONS:
+        import_module(migration[0]).__dict__[migration[1]](state, None)
+
+
+STAFF_GROUP_MIGRATIONS = [
+    ("registry.migrations.0002_staff_groups", "create_groups"),
+    ("moderation.migrations.0002_staff_groups", "grant"),
+]
+
+
+@functools.cache
+def migrated_apps():
+    """The models as the migrations that create the staff groups see them."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection).project_state(("moderation", "0002_staff_groups")).apps
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from registry.facts import Decider
 from registry.models import Project, Role, RoleName
 from registry.policy import Action, ActorRole
+from registry.policy.wording import rule_in_words
 from registry.services import RegistryError
 
 from .. import services, state_texts
@@ -154,6 +155,7 @@ def exception_new(request, name):
             "file": file,
             "release_facts": release_facts,
             "decision": decision,
+            "rule_words": rule_in_words(decision.rule),
             "remove_url": self_service_url(project, release, file) if decision.allowed else None,
             "impact": [(label, impact[key]) for key, label in IMPACT_LABELS.items()],
             "open_requests": list(

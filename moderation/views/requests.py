@@ -255,6 +255,10 @@ def act(request, access, name):
         "kind_label": kind_label(case),
         "transition": transition,
         "possible": possible,
+        # Said to the person who filed it, in the words of their own page (the transition's
+        # `help` is written for staff).
+        "now_text": state_texts.text(case.kind, case.state).headline,
+        "after_text": state_texts.text(case.kind, transition.target_from(case.state)).headline,
         "form": form,
         "error": error,
         "back_url": access.url(),

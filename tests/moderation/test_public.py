@@ -35,6 +35,7 @@ from moderation.workflow import AbuseState, ExceptionState, TakedownState
 from registry.facts import Decider
 from registry.models import RoleName
 from registry.policy import Action
+from registry.policy.wording import rule_in_words
 from tests.factories import (
     DependencyFactory,
     DownloadCountFactory,
@@ -647,6 +648,9 @@ def test_the_claimant_retracts_a_notice_after_confirming(
     confirm = client.get(act_url)
     assert confirm.status_code == 200
     assert "This closes the request." in page(confirm)
+    # In the requester's words, not the staff's ("The claimant withdraws the notice.").
+    assert "Closed: the notice was retracted." in page(confirm)
+    assert "The claimant" not in page(confirm)
     refused = client.post(act_url, {"reason": ""})
     assert refused.status_code == 200
     assert "Say why" in page(refused)
@@ -760,12 +764,16 @@ def test_the_exception_form_shows_the_refusal_and_the_impact_before_submitting(
     decision = Decider(locked, owner, now=timezone.now()).decide(Action.DELETE_FILE, file=file)
     assert not decision.allowed
     text = page(response)
-    assert f"Rule: {decision.rule}" in text
+    # The rule in words; its id only in small print, never inside the sentence.
+    words = escape(rule_in_words(decision.rule))
+    assert f"Rule: {words[:1].upper()}{words[1:]}." in text
+    assert f"Rule: {decision.rule}" not in text
+    assert f">{decision.rule}</code>" in text
     assert escape(decision.explanation) in text
     assert file.filename in text
     assert "Projects that depend on it: <strong>1</strong>" in text
-    assert "Downloads in the last 7 days: <strong>4321</strong>" in text
-    assert "Downloads in total: <strong>14321</strong>" in text
+    assert "Downloads in the last 7 days: <strong>4,321</strong>" in text
+    assert "Downloads in total: <strong>14,321</strong>" in text
     assert f'name="file" value="{file.filename}"' in text
     for category in ExceptionCategory:
         assert escape(category.label) in text

@@ -11,7 +11,7 @@ from moderation.models import StagedRemoval, StagedState
 from moderation.services import staged
 from registry import services as registry
 from registry.models import Project, ProjectStatus, RoleName
-from tests.factories import UserFactory, publish
+from tests.factories import DependencyFactory, UserFactory, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -250,3 +250,21 @@ def test_a_version_the_project_does_not_have_is_a_readable_404(client, owner, pr
 
     assert response.status_code == 404
     assert "has no live release" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("count", "sentence"),
+    [
+        (1, "1 other project requires Leaving_Pkg in its latest release: dep-0."),
+        (2, "2 other projects require Leaving_Pkg in their latest release: dep-0, dep-1."),
+    ],
+)
+def test_the_form_says_who_depends_on_it_in_plain_words(client, owner, project, count, sentence):
+    for n in range(count):
+        dependent = registry.create_project(name=f"dep-{n}", owner=owner, actor=owner, reason="t")
+        DependencyFactory(
+            release=publish(dependent, "1.0", actor=owner, now=timezone.now()), name="leaving-pkg"
+        )
+    client.force_login(owner)
+
+    assert sentence in client.get(start_url(project)).content.decode()

@@ -36,7 +36,6 @@ from ..workflow import Who
 from .dashboard import dashboard_view
 from .filters import DEFAULT_VIEW, describe_duration, is_overdue, overdue_q, waiting_states
 from .forms import TRIAGE, transition_form_class, triage_form
-from .links import UserLinksMixin
 
 # RegistryError codes that mean "not you" rather than "not now" or "not like this".
 FORBIDDEN_CODES = {"admin_only", "staff", "not_requester", "not_allowed"}
@@ -51,7 +50,7 @@ def error_status(error):
     return 403 if error.code in FORBIDDEN_CODES else 400
 
 
-class CaseAdmin(UserLinksMixin, TrackedAdmin):
+class CaseAdmin(TrackedAdmin):
     """What every queue's admin shares: the triage list, the decision page, the transitions."""
 
     kind_field: str

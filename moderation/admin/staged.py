@@ -16,7 +16,6 @@ from ..services import staged
 from ..workflow import Kind
 from .filters import StagedDueListFilter
 from .forms import ExtendForm
-from .links import UserLinksMixin
 
 
 def describe_with_plan(names):
@@ -71,7 +70,7 @@ def extend_staged(modeladmin, request, case, data):
 
 
 @admin.register(StagedRemoval)
-class StagedRemovalAdmin(UserLinksMixin, TrackedAdmin):
+class StagedRemovalAdmin(TrackedAdmin):
     list_display = ["__str__", "state", "next_step", "next_step_at", "requested_by", "created_at"]
     list_filter = [StagedDueListFilter, "state"]
     list_select_related = ["project", "release__project", "requested_by"]

@@ -15,15 +15,19 @@ SUPPORT_STAFF = "Support staff"
 
 @pytest.fixture(autouse=True)
 def staff_groups(request):
-    """Tests on a live server (browsers, pip, twine) commit for real, and the database is
-    emptied after each, taking with it the staff groups that the data migrations create.
-    Create them again, with their permissions, by those migrations' own functions."""
-    if "live_server" not in request.fixturenames:
+    """Tests that commit for real (a live server for browsers, pip and twine; races between
+    processes) empty the database when they end, taking with it the staff groups that the data
+    migrations create, and Django's serialized rollback did not reliably bring them back once
+    other tests had run on the worker. Each such test starts with the groups and their
+    permissions made again by those migrations' own functions (idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    commits = "live_server" in request.fixturenames or "transactional_db" in request.fixturenames
+    if not (commits or (marker is not None and marker.kwargs.get("transaction"))):
         return
     request.getfixturevalue("transactional_db")
     state = migrated_apps()
-    for migration in STAFF_GROUP_MIGRATIONS:
-        import_module(migration[0]).__dict__[migration[1]](state, None)
+    for module, function in STAFF_GROUP_MIGRATIONS:
+        getattr(import_module(module), function)(state, None)
 
 
 STAFF_GROUP_MIGRATIONS = [

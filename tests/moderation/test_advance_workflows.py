@@ -314,7 +314,7 @@ def test_a_batch_takes_the_same_number_of_queries_whatever_its_size(
 PROCESSES = 4
 CASES = 1000
 REPORT = re.compile(
-    r"^Moved (\d+) staged removal\(s\) to pending removal and (\d+) to review;", re.M
+    r"^Moved ([\d,]+) staged removals? to pending removal and ([\d,]+) to review;", re.M
 )
 
 
@@ -354,7 +354,7 @@ def test_four_processes_move_each_of_a_thousand_due_cases_exactly_once():
 
     for process, (_stdout, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr
-    moved = [int(REPORT.search(stdout).group(1)) for stdout, _stderr in outputs]
+    moved = [int(REPORT.search(stdout).group(1).replace(",", "")) for stdout, _stderr in outputs]
     print(f"cases moved by each of the {PROCESSES} processes: {moved}")
     assert sum(moved) == CASES
     lines = [line for stdout, _ in outputs for line in stdout.splitlines() if "->" in line]

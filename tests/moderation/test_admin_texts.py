@@ -114,3 +114,13 @@ def test_notifying_the_owners_does_not_print_a_state_value(support_client):
     html = response.content.decode()
     assert "Notified the project&#x27;s owners" in html
     assert "owner notified" not in html.lower().split('<td id="state">')[0]
+
+
+def test_the_decision_pages_history_reads_to_the_minute_with_the_zone(support_client):
+    case = LegalTakedownFactory()
+    html = support_client.get(decision_url(case)).content.decode()
+    history = html[html.index('id="history"') :]
+
+    created = case.history.earliest().history_date
+    assert f">{created:%Y-%m-%d %H:%M} UTC</time>" in history
+    assert not re.search(r"\d\d:\d\d:\d\d<", history)

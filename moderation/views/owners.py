@@ -27,6 +27,7 @@ from ..models import LegalTakedown
 from ..notices import SEES_CASES, takedown_named, with_targets
 from ..workflow import Kind, TakedownState
 from .common import not_found
+from .requests import steps, visited_states
 
 T = TakedownState
 
@@ -176,6 +177,7 @@ def owner_takedown(request, pk):
     context = {
         "case": case,
         "what": takedown_named(case),
+        "steps": steps(case, visited_states(case)),
         "text": OWNER_TEXTS[case.state],
         "may_answer": may_answer(case, role),
         "is_owner": role in (ActorRole.OWNER, ActorRole.ADMIN),

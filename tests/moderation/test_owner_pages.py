@@ -1,6 +1,7 @@
 """What owners and maintainers see of moderation: the project's notices, "Your requests", the
 staged case's next step and timeline, a takedown of their project and their counter-notice."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -266,6 +267,11 @@ def test_the_owner_sees_what_was_disabled_and_the_claim_without_private_details(
     for private in ("rita@example.org", disabled.postal_address, disabled.phone):
         assert private not in text
     assert f'href="/account/takedowns/{disabled.pk}/counter-notice/"' in text
+    # Where it stands, as steps: what it went through behind, content disabled now.
+    current = re.search(r'<li class="step step-current" aria-current="step">(.*?)</li>', text, re.S)
+    assert "Content disabled" in current.group(1)
+    done = re.findall(r'<li class="step step-done">\s*<span class="step-label">(\w+)', text)
+    assert done == ["Accepted"]  # the fixture went straight from accepted to disabled
 
 
 def test_strangers_and_early_takedowns_are_not_found(client, owner, project, disabled):

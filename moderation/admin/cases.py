@@ -82,7 +82,7 @@ class CaseAdmin(TrackedAdmin):
     def reference(self, case):
         if case.possible_duplicate_of_id:
             # The earlier request's reference, from its id: no query per row.
-            earlier = f"{case.reference[0]}-{case.possible_duplicate_of_id}"
+            earlier = type(case).reference_of(case.possible_duplicate_of_id)
             return format_html(
                 '{} <span class="duplicate" title="It may repeat {}, still open when it was '
                 'filed">may repeat {}</span>',

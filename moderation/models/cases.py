@@ -109,7 +109,12 @@ class Case(models.Model):
 
     @property
     def reference(self):
-        return f"{self.kind.value[0].upper()}-{self.pk}"
+        return self.reference_of(self.pk)
+
+    @classmethod
+    def reference_of(cls, pk):
+        """The reference (T-12) of the case `pk` of this queue, without loading it."""
+        return f"{cls.kind.value[0].upper()}-{pk}"
 
 
 def _case_meta_indexes(prefix):

@@ -192,6 +192,11 @@ vars().update(
     {key: value for key, value in os.environ.items() if key.startswith("HOLDFAST_POLICY_")}
 )
 
+# Critical projects: the most downloaded share of live projects over the last 30 days, in
+# percent (the top 1% by default), recomputed by the scheduler (manage.py advance_workflows).
+# A preset's critical_needs_admin parameter can make their deletions need a registry admin.
+HOLDFAST_CRITICAL_PROJECTS_PERCENT = env.float("HOLDFAST_CRITICAL_PROJECTS_PERCENT", default=1.0)
+
 # Maintainers' pages: Django's own login and logout views, then "your projects".
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "registry:projects"

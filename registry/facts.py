@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import OuterRef, Subquery, Sum
 
 from . import policy
-from .models import Dependency, DownloadCount, File, Project, Release, Role, RoleName
+from .models import Dependency, DownloadCount, File, Popularity, Project, Release, Role, RoleName
 
 ADMIN_PERMISSION = "registry.act_as_registry_admin"
 SETTING_PREFIX = "HOLDFAST_POLICY_"
@@ -127,6 +127,7 @@ def project_facts(project, *, now):
         total=Sum("count")
     )["total"]
     owner_count = Role.objects.active().filter(project=project, role=RoleName.OWNER).count()
+    critical = Popularity.objects.filter(project=project, critical=True).exists()
     return policy.ProjectFacts(
         name=project.name,
         created_at=project.created_at,
@@ -142,6 +143,7 @@ def project_facts(project, *, now):
         dependent_projects=dependent_project_count(project),
         deletion_locked=project.deletion_locked,
         status=project.status,
+        critical=critical,
     )
 
 
@@ -188,7 +190,8 @@ class Decider:
             return found
         return policy.FileFacts(filename=file.filename, uploaded_at=file.uploaded_at)
 
-    def decide(self, action, *, release=None, file=None):
+    def decide(self, action, *, release=None, file=None, together=()):
+        """Decide `action`; `together` names the files removed in the same act as `file`."""
         release_facts = None
         file_facts = None
         if file is not None and release is None:
@@ -205,4 +208,5 @@ class Decider:
             config=self.config,
             release=release_facts,
             file=file_facts,
+            together=frozenset(together),
         )

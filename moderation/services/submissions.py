@@ -247,7 +247,8 @@ def _policy_refusal(decider, releases, files):
     """Return the policy's first refusal of what the request names (None: all allowed)."""
     # Every target counts: the one the policy refuses is the reason for the request.
     decisions = [decider.decide(Action.DELETE_RELEASE, release=release) for release in releases]
-    decisions += [decider.decide(Action.DELETE_FILE, file=file) for file in files]
+    chosen = {file.filename for file in files}
+    decisions += [decider.decide(Action.DELETE_FILE, file=file, together=chosen) for file in files]
     if not releases and not files:
         decisions = [decider.decide(Action.DELETE_PROJECT)]
     return next((decision for decision in decisions if not decision.allowed), None)

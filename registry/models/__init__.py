@@ -15,7 +15,7 @@ registry, dependencies), `removals` (removal events and name reservations), `tok
 """
 
 from .base import NO_DELETE_PERMISSIONS, Removable, RemovableQuerySet
-from .downloads import DownloadCount
+from .downloads import DownloadCount, Popularity
 from .projects import Project, ProjectQuerySet, ProjectStatus, Role, RoleName, RoleQuerySet
 from .releases import (
     Dependency,
@@ -53,6 +53,7 @@ __all__ = [
     "NameReservation",
     "NameReservationQuerySet",
     "PackageType",
+    "Popularity",
     "Project",
     "ProjectQuerySet",
     "ProjectStatus",

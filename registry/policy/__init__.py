@@ -12,8 +12,11 @@ Order of the rules, the same under every preset (`rules`):
 2. A quarantined project: its owners and maintainers may do nothing.
 3. Maintainers may upload, yank and un-yank only. Owners may also archive, deprecate, lock
    deletions and manage roles; only an admin lifts a deletion lock.
-4. Owners' deletions: refused while the deletion lock is on, then decided by the preset
-   (`presets`), which also says what becomes of a removed project's name (`reservations`).
+4. Owners' deletions: refused while the deletion lock is on, or (where the preset's
+   `critical_needs_admin` is on) for a critical project; removing the last live release, or its
+   last files, is judged as deleting the project where `last_release_is_project` is on; then
+   the preset decides (`presets`), which also says what becomes of a removed project's name
+   (`reservations`). A refused project deletion carries its impact: dependents and downloads.
 
 Glossary:
 
@@ -26,6 +29,10 @@ Glossary:
 - *archive*: mark a project unmaintained; its files stay installable, uploads are refused.
 - *deprecate*: tell users not to use a project any more, with a message and maybe a successor.
 - *quarantine*: an admin's hold on a project: no files served, its owners cannot act on it.
+- *critical*: among the most downloaded share of projects over the last 30 days (1% by
+  default, `HOLDFAST_CRITICAL_PROJECTS_PERCENT`), recomputed by the scheduler.
+- *impact*: who depends on a project and how much it is used (`registry.impact`), shown before
+  every removal.
 
 Modules: `core` (actions, roles, facts, Decision), `config` (the preset and its parameters),
 `rules` (`decide`, `reservation_for_removed_project`), `presets` (one rule per preset and the
@@ -47,13 +54,14 @@ from .core import (
     ReleaseFacts,
     ReservationRule,
 )
-from .presets import PRESETS
+from .presets import FLAGS, PRESETS, Source, preset_notes
 from .rules import decide, reservation_for_removed_project
 from .wording import _duration
 
 __all__ = [
     "DEFAULT_PRESET",
     "DELETIONS",
+    "FLAGS",
     "MAINTAINER_ACTIONS",
     "OWNER_ACTIONS",
     "PRESETS",
@@ -68,8 +76,10 @@ __all__ = [
     "ProjectFacts",
     "ReleaseFacts",
     "ReservationRule",
+    "Source",
     "_duration",
     "build_config",
     "decide",
+    "preset_notes",
     "reservation_for_removed_project",
 ]

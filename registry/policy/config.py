@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .presets import _PRESETS
+from .presets import _PRESETS, FLAGS, flags_summary
 
 
 class PolicyConfigError(ValueError):
@@ -32,7 +32,9 @@ class PolicyConfig:
 
     def describe(self) -> str:
         """Summarise the preset and its parameters in a sentence or two, for pages."""
-        return f"Deletion policy {self.preset}: {_PRESETS[self.preset].summary(self.params)}"
+        summary = _PRESETS[self.preset].summary(self.params)
+        flags = flags_summary(self.params)
+        return f"Deletion policy {self.preset}: {summary}{' ' + flags if flags else ''}"
 
 
 def build_config(
@@ -66,12 +68,26 @@ def _check_params(preset: str, given: Mapping[str, object], *, coerce: bool) -> 
 
 
 def _check_value(preset: str, name: str, value: object, *, coerce: bool) -> int:
+    checked = _whole_number(value, coerce=coerce)
+    if checked is not None and name in FLAGS:
+        if checked in (0, 1):
+            return checked
+        raise PolicyConfigError(
+            f"Parameter {name!r} of deletion policy preset {preset!r} is on (1) or off (0), "
+            f"not {value!r}."
+        )
+    if checked is not None:
+        return checked
+    raise PolicyConfigError(
+        f"Parameter {name!r} of deletion policy preset {preset!r} must be a non-negative "
+        f"whole number, not {value!r}."
+    )
+
+
+def _whole_number(value: object, *, coerce: bool) -> int | None:
     if coerce and isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     # bool is an int subclass, but True is a mistake here, not 1.
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    raise PolicyConfigError(
-        f"Parameter {name!r} of deletion policy preset {preset!r} must be a non-negative "
-        f"whole number, not {value!r}."
-    )
+    return None

@@ -76,6 +76,7 @@ class ProjectFacts:
     dependent_projects: int  # Other projects whose latest live release depends on this one.
     deletion_locked: bool
     status: str = "active"  # PEP 792: active, archived, deprecated or quarantined.
+    critical: bool = False  # Among the most downloaded share of projects (see `impact`).
 
 
 # The answers ---------------------------------------------------------------------------------
@@ -119,6 +120,9 @@ class _Case:
     now: datetime
     preset: str
     params: Mapping[str, int]
+    # Filenames removed in the same act as `file` (it included): several files chosen at once
+    # may together be the last live files of the project.
+    together: frozenset[str] = frozenset()
 
     def age(self, since: datetime) -> timedelta:
         # A timestamp slightly in the future (clock skew) counts as brand new.

@@ -335,11 +335,46 @@ def _is_prerelease(text: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
 class _Preset:
     defaults: Mapping[str, int]
     deletion: Callable[[_Case], Decision]
     reservation: Callable[[ProjectFacts, datetime, PolicyConfig], ReservationRule]
     summary: Callable[[Mapping[str, int]], str]
+    # Why `last_release_is_project` is set as it is: how that registry behaves, and its sources.
+    last_release: str = ""
+    sources: tuple[Source, ...] = ()
+
+
+# Parameters every preset has, checked as 0 (off) or 1 (on):
+# - last_release_is_project: removing a project's last live release (or the last live files of
+#   its last release) is judged by the project-deletion rule, since it takes the project away
+#   from everyone who installs it (`rules._judge_as_project`);
+# - critical_needs_admin: deleting anything of a critical project (the most downloaded share,
+#   `registry.impact`) is refused to owners; only a registry admin can.
+FLAGS = ("last_release_is_project", "critical_needs_admin")
+
+
+def _with_flags(last_release_is_project: int, **params: int) -> dict[str, int]:
+    return {**params, "last_release_is_project": last_release_is_project, "critical_needs_admin": 0}
+
+
+def flags_summary(params: Mapping[str, int]) -> str:
+    """Say what the flags common to every preset add to its summary ("" when both are off)."""
+    parts = []
+    if params.get("last_release_is_project"):
+        parts.append(
+            "Removing a project's last live release, or the last files of it, counts as "
+            "deleting the project."
+        )
+    if params.get("critical_needs_admin"):
+        parts.append("Only a registry admin deletes anything of a critical project.")
+    return " ".join(parts)
 
 
 def _cooldown_summary(p: Mapping[str, int], *, owners_at_once: bool = True) -> str:
@@ -356,7 +391,7 @@ def _cooldown_summary(p: Mapping[str, int], *, owners_at_once: bool = True) -> s
 
 _PRESETS: dict[str, _Preset] = {
     "proposal-2022": _Preset(
-        {"project_window_days": 7, "name_cooldown_hours": 24},
+        _with_flags(1, project_window_days=7, name_cooldown_hours=24),
         _proposal_2022,
         _cooldown(previous_owners_may_register=True),
         lambda p: (
@@ -365,9 +400,20 @@ _PRESETS: dict[str, _Preset] = {
             f"{_plural(p['project_window_days'], 'day')} or if every release it ever had is "
             f"version 0. {_cooldown_summary(p)}"
         ),
+        last_release=(
+            "On: the discussion that started Holdfast turned on left-pad, and removing a "
+            "project's only release takes it from every installer as surely as deleting it; "
+            "without this, the project rule could be walked around one release at a time."
+        ),
+        sources=(
+            Source(
+                "Stop allowing deleting things from PyPI? (discuss.python.org, 2022)",
+                "https://discuss.python.org/t/stop-allowing-deleting-things-from-pypi/17227",
+            ),
+        ),
     ),
     "pep763": _Preset(
-        {"window_hours": 72, "name_cooldown_hours": 24},
+        _with_flags(0, window_hours=72, name_cooldown_hours=24),
         _pep763,
         _cooldown(previous_owners_may_register=True),
         lambda p: (
@@ -375,14 +421,22 @@ _PRESETS: dict[str, _Preset] = {
             "or if its release is a pre-release, a release if all its files can be, and a "
             f"project if all its releases can be. {_cooldown_summary(p)}"
         ),
+        last_release=(
+            "Off: PEP 763 judges every release by its own files and age, the last one too; its "
+            "project rule asks the same of each release, so the answer would not change."
+        ),
+        sources=(
+            Source("PEP 763: Limiting deletions on PyPI", "https://peps.python.org/pep-0763/"),
+        ),
     ),
     "npm": _Preset(
-        {
-            "window_hours": 72,
-            "weekly_download_limit": 300,
-            "max_owners": 1,
-            "name_cooldown_hours": 24,
-        },
+        _with_flags(
+            1,
+            window_hours=72,
+            weekly_download_limit=300,
+            max_owners=1,
+            name_cooldown_hours=24,
+        ),
         _npm,
         _cooldown(previous_owners_may_register=False),
         lambda p: (
@@ -393,14 +447,23 @@ _PRESETS: dict[str, _Preset] = {
             f"{_owners_limit(p['max_owners'])}. "
             f"{_cooldown_summary(p, owners_at_once=False)}"
         ),
+        last_release=(
+            "On: npm removes the package entry itself when its last version is unpublished, "
+            "and blocks the name as for a whole package."
+        ),
+        sources=(
+            Source("npm Unpublish Policy", "https://docs.npmjs.com/policies/unpublish"),
+            Source("npm-unpublish", "https://docs.npmjs.com/cli/commands/npm-unpublish"),
+        ),
     ),
     "crates-io": _Preset(
-        {
-            "window_hours": 72,
-            "max_owners": 1,
-            "monthly_download_allowance": 1000,
-            "name_cooldown_hours": 24,
-        },
+        _with_flags(
+            0,
+            window_hours=72,
+            max_owners=1,
+            monthly_download_allowance=1000,
+            name_cooldown_hours=24,
+        ),
         _crates_io,
         _cooldown(previous_owners_may_register=True),
         lambda p: (
@@ -410,14 +473,26 @@ _PRESETS: dict[str, _Preset] = {
             f"{p['monthly_download_allowance']:,} downloads per month of its life. "
             f"{_cooldown_summary(p)}"
         ),
+        last_release=(
+            "Off: crates.io never deletes a version, the last one included (versions are only "
+            "yanked); deleting a whole crate has its own rule."
+        ),
+        sources=(
+            Source(
+                "RFC 3660: crates.io crate deletions",
+                "https://rust-lang.github.io/rfcs/3660-crates-io-crate-deletions.html",
+            ),
+            Source("crates.io usage policy", "https://crates.io/policies"),
+        ),
     ),
     "rubygems": _Preset(
-        {
-            "release_window_days": 30,
-            "release_download_limit": 100_000,
-            "name_reservation_days": 100,
-            "young_project_days": 30,
-        },
+        _with_flags(
+            1,
+            release_window_days=30,
+            release_download_limit=100_000,
+            name_reservation_days=100,
+            young_project_days=30,
+        ),
         _rubygems,
         _rubygems_reservation,
         lambda p: (
@@ -428,26 +503,71 @@ _PRESETS: dict[str, _Preset] = {
             f"{_plural(p['name_reservation_days'], 'day')}, unless the project was younger than "
             f"{_plural(p['young_project_days'], 'day')}."
         ),
+        last_release=(
+            "On: on RubyGems.org, yanking the last version of a gem removes the gem and "
+            "reserves its name, as deleting it would."
+        ),
+        sources=(
+            Source(
+                "RubyGems: Removing a published gem",
+                "https://guides.rubygems.org/removing-a-published-gem/",
+            ),
+        ),
     ),
     "immutable": _Preset(
-        {},
+        _with_flags(1),
         _immutable,
         _immutable_reservation,
         lambda p: (
             "owners never delete anything published; they yank releases and archive or "
             "deprecate projects instead."
         ),
+        last_release=(
+            "On, though it changes nothing: in Maven Central, NuGet and Hackage nothing "
+            "published is deleted, the last version neither."
+        ),
+        sources=(
+            Source(
+                "Maven Central: Can I change, modify, delete, remove or update a component?",
+                "https://central.sonatype.org/faq/can-i-change-a-component/",
+            ),
+            Source(
+                "NuGet: Deleting packages",
+                "https://learn.microsoft.com/en-us/nuget/nuget-org/policies/deleting-packages",
+            ),
+        ),
     ),
     "pypi-2025": _Preset(
-        {},
+        _with_flags(0),
         _pypi_2025,
         _free_at_once,
         lambda p: (
             "owners may delete files, releases and projects at any time unless the project's "
             "deletion lock is on. A removed project's name is free for anyone at once."
         ),
+        last_release=(
+            "Off: PyPI lets an owner delete every release; the project stays registered, "
+            "empty, and its name stays taken."
+        ),
+        sources=(
+            Source(
+                "PyPI help: Why isn't my desired project name available? / deleting releases",
+                "https://pypi.org/help/",
+            ),
+            Source(
+                "Stop allowing deleting things from PyPI? (discuss.python.org, 2022)",
+                "https://discuss.python.org/t/stop-allowing-deleting-things-from-pypi/17227",
+            ),
+        ),
     ),
 }
+
+
+def preset_notes(name: str) -> tuple[str, tuple[Source, ...]]:
+    """Return why the preset sets `last_release_is_project` as it does, and its sources."""
+    preset = _PRESETS[name]
+    return preset.last_release, preset.sources
+
 
 # The parameters of each preset, with their defaults (read-only).
 PRESETS: dict[str, Mapping[str, int]] = {

@@ -1,5 +1,6 @@
 """The order of the rules, the same under every preset, and the alternatives to a refusal."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from .config import PolicyConfig
@@ -22,6 +23,7 @@ from .core import (
     _refuse,
 )
 from .presets import _PRESETS
+from .wording import _plural
 
 
 def decide(
@@ -33,18 +35,21 @@ def decide(
     config: PolicyConfig,
     release: ReleaseFacts | None = None,
     file: FileFacts | None = None,
+    together: frozenset[str] | tuple[str, ...] = (),
 ) -> Decision:
     """Decide whether `actor` may perform `action`, and explain the decision.
 
     `release` is required for deleting, yanking and un-yanking a release; `release` (the file's
-    own release) and `file` for deleting a file.
+    own release) and `file` for deleting a file, with `together` naming the other files removed
+    in the same act (together they may be the project's last live files).
     """
     action, actor = Action(action), ActorRole(actor)
     if action in _NEEDS_RELEASE and release is None:
         raise ValueError(f"Deciding {action} needs the release it applies to.")
     if action is Action.DELETE_FILE and file is None:
         raise ValueError(f"Deciding {action} needs the file it applies to.")
-    case = _Case(action, project, release, file, now, config.preset, config.params)
+    chosen = frozenset(together) | ({file.filename} if file is not None else frozenset())
+    case = _Case(action, project, release, file, now, config.preset, config.params, chosen)
 
     if actor is ActorRole.ADMIN:
         return _decide_for_admin(case)
@@ -125,18 +130,100 @@ def _decide_for_member(case: _Case, role: ActorRole) -> Decision:
     if action in OWNER_ACTIONS:
         return _allow("role.owner", f"Owners may {case.what} at any time.")
 
+    last_release = _takes_the_last_release(case)
     if project.deletion_locked:
-        return _refuse(
-            "lock.deletions-locked",
-            f"The deletion lock of {project.name} is on, so its owners cannot delete its files "
-            "or releases, nor the project itself (which would delete them). The lock is "
-            "one-way: only a registry admin can lift it.",
-            (*_deletion_alternatives(case), _UNLOCK_BY_ADMIN),
+        return _with_impact(
+            case,
+            _refuse(
+                "lock.deletions-locked",
+                f"The deletion lock of {project.name} is on, so its owners cannot delete its "
+                "files or releases, nor the project itself (which would delete them). The lock "
+                "is one-way: only a registry admin can lift it.",
+                (*_deletion_alternatives(case, last_release), _UNLOCK_BY_ADMIN),
+            ),
+            last_release,
         )
+    if project.critical and case.params.get("critical_needs_admin"):
+        return _with_impact(
+            case,
+            _refuse(
+                "critical.needs-admin",
+                f"{project.name} is a critical project, among the most downloaded of this "
+                f"registry; under {case.policy} only a registry admin can {case.what}.",
+                _deletion_alternatives(case, last_release),
+            ),
+            last_release,
+        )
+    if last_release:
+        return _judge_as_project(case)
     decision = _PRESETS[case.preset].deletion(case)
     if decision.refused and not decision.alternatives:
         decision = _refuse(decision.rule, decision.explanation, _deletion_alternatives(case))
-    return decision
+    return _with_impact(case, decision)
+
+
+def _takes_the_last_release(case: _Case) -> bool:
+    """Say whether the deletion takes the project's last live release (or its last files) when
+    the preset judges that as deleting the project (`last_release_is_project`)."""
+    if not case.params.get("last_release_is_project"):
+        return False
+    if case.action not in (Action.DELETE_RELEASE, Action.DELETE_FILE):
+        return False
+    live = case.project.releases
+    if len(live) != 1 or live[0].version != case.release.version:
+        return False
+    if case.action is Action.DELETE_RELEASE:
+        return True
+    return not {file.filename for file in live[0].files} - case.together
+
+
+def _judge_as_project(case: _Case) -> Decision:
+    """Judge removing the last live release (or its last files) by the project-deletion rule."""
+    name, version = case.project.name, case.release.version
+    if case.action is Action.DELETE_RELEASE:
+        what, it = f"Release {version} is the only live release of {name}", "it"
+    else:
+        what = f"These are the last live files of {name} (release {version}, its only release)"
+        it = "them"
+    lead = (
+        f"{what}: removing {it} takes {name} away from everyone who installs it, so under "
+        f"{case.policy} it is judged as deleting the project."
+    )
+    as_project = _PRESETS[case.preset].deletion(replace(case, action=Action.DELETE_PROJECT))
+    if as_project.allowed:
+        return _allow(as_project.rule, f"{lead} {as_project.explanation}")
+    refusal = _refuse(
+        "last-release.is-project",
+        f"{lead} {as_project.explanation}",
+        _deletion_alternatives(case, last_release=True),
+    )
+    return _with_impact(case, refusal, True, already=as_project.rule)
+
+
+def _with_impact(
+    case: _Case, decision: Decision, last_release: bool = False, *, already: str = ""
+) -> Decision:
+    """Add to a refused project deletion (or last release) who depends on it and how much it
+    is used: the figures the person must weigh before asking for an exception."""
+    if decision.allowed or not (last_release or case.action is Action.DELETE_PROJECT):
+        return decision
+    project = case.project
+    told_dependents = any(r.endswith(".dependents") for r in (decision.rule, already))
+    figures = []
+    if project.dependent_projects and not told_dependents:
+        figures.append(
+            f"{_plural(project.dependent_projects, 'other project')} "
+            f"{'depends' if project.dependent_projects == 1 else 'depend'} on {project.name}"
+        )
+    if project.downloads_last_7_days:
+        figures.append(
+            f"it had {_plural(project.downloads_last_7_days, 'download')} in the last 7 days"
+        )
+    if not figures:
+        return decision
+    sentence = " and ".join(figures)
+    sentence = sentence[0].upper() + sentence[1:]
+    return replace(decision, explanation=f"{decision.explanation} {sentence}.")
 
 
 def _refuse_unlock(rule: str) -> Decision:
@@ -153,6 +240,12 @@ _YANK = Alternative(
     "Yank the release",
     "Installers skip a yanked release unless it is pinned exactly; its files stay available "
     "and you can undo it.",
+)
+_YANK_RELEASES = Alternative(
+    "yank_releases",
+    "Yank its releases",
+    "Installers skip yanked releases unless one is pinned exactly, so nobody new picks the "
+    "project up while existing pins keep working; you can undo it.",
 )
 _ARCHIVE = Alternative(
     "archive",
@@ -198,17 +291,18 @@ _ESCALATE = Alternative(
 )
 
 
-def _deletion_alternatives(case: _Case) -> tuple[Alternative, ...]:
-    """List what an owner can do instead of the refused deletion."""
-    if case.action is not Action.DELETE_PROJECT:
-        return (_YANK, _REQUEST_EXCEPTION)
+def _deletion_alternatives(case: _Case, last_release: bool = False) -> tuple[Alternative, ...]:
+    """List what an owner can do instead of the refused deletion: yanking first, always."""
     status = case.project.status
-    return (
+    keep_using = (
         *((_ARCHIVE,) if status != "archived" else ()),
         *((_DEPRECATE,) if status != "deprecated" else ()),
-        _TRANSFER,
-        _REQUEST_EXCEPTION,
     )
+    if case.action is Action.DELETE_PROJECT:
+        return (_YANK_RELEASES, *keep_using, _TRANSFER, _REQUEST_EXCEPTION)
+    if last_release:
+        return (_YANK, *keep_using, _REQUEST_EXCEPTION)
+    return (_YANK, _REQUEST_EXCEPTION)
 
 
 def reservation_for_removed_project(

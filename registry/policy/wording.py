@@ -44,6 +44,8 @@ RULE_WORDS = {
     "admin": "registry admins may act on any project",
     "admin.override": "a registry admin overriding the rule for owners",
     "lock.deletions-locked": "the project's deletion lock",
+    "last-release.is-project": "removing a project's last release removes the project",
+    "critical.needs-admin": "only an admin deletes from a critical project",
     "status.quarantined": "a quarantined project is frozen",
     "role.anonymous": "only signed-in owners and maintainers act on a project",
     "role.not-a-member": "only the project's owners and maintainers act on it",

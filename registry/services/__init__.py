@@ -6,7 +6,8 @@ act on) when it refuses; and writes history with the actor and the reason.
 
 Where to look: `projects` (registration, status, yanks, the deletion lock, roles), `uploads`
 (releases, files, dependencies and the upload rules), `names` (name reservations), `removals`
-(remove, restore, purge, pending removal); `errors` and `guards` are what they share. Callers
+(remove, restore, purge, pending removal), `popularity` (ranks and critical projects);
+`errors` and `guards` are what they share. Callers
 import from this package: `from registry import services; services.remove_project(...)`.
 """
 
@@ -18,6 +19,7 @@ from .names import (
     reservation_blocking,
     reserve_name,
 )
+from .popularity import popularity_is_stale, recompute_popularity
 from .projects import (
     add_role,
     archive_project,
@@ -73,9 +75,11 @@ __all__ = [
     "mark_pending_removal",
     "mark_pending_removal_many",
     "parse_distribution_filename",
+    "popularity_is_stale",
     "publish_file",
     "purge_files",
     "quarantine_project",
+    "recompute_popularity",
     "record_lapsed_reservations",
     "refuse_oversized",
     "refuse_used_filename",

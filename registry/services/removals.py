@@ -188,7 +188,10 @@ def remove_files(*, files, actor, reason, category=None, now=None):
                 f"Already removed: {', '.join(sorted(already))}.", code="already_removed"
             )
         decider = Decider(project, actor, now=now)
-        decisions = [decider.decide(Action.DELETE_FILE, file=file) for file in locked]
+        chosen = {file.filename for file in locked}
+        decisions = [
+            decider.decide(Action.DELETE_FILE, file=file, together=chosen) for file in locked
+        ]
         refused = next((decision for decision in decisions if not decision.allowed), None)
         if refused is not None:
             raise PolicyRefusal(refused)

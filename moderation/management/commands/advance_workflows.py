@@ -12,8 +12,9 @@ Guarantees:
 
 What it does, in order: staged removals (deprecated -> pending removal -> awaiting review),
 the reminder to dependents' owners a week before pending removal, legal takedowns whose
-counter-notice waiting period is over (reinstated unless a court action was reported), and
-name reservations whose period is over (their expiry recorded).
+counter-notice waiting period is over (reinstated unless a court action was reported),
+name reservations whose period is over (their expiry recorded), and, at most once an hour, the
+projects' ranks by 30-day downloads and which are critical (`registry.services.popularity`).
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         reminded = self.remind_dependents(now=now, actor=actor, size=batch_size, dry_run=dry_run)
         reinstated = self.finish_counter_notices(now=now, actor=actor, dry_run=dry_run)
         lapsed = self.record_lapsed(now=now, actor=actor, dry_run=dry_run)
+        self.rank_projects(now=now, dry_run=dry_run)
         if dry_run:
             self.stdout.write(
                 f"Would move {counted(moved['pending'], 'staged removal')} to pending removal "
@@ -67,6 +69,18 @@ class Command(BaseCommand):
                 f"{counted(reinstated, 'takedown')}; recorded "
                 f"{counted(lapsed, 'expired reservation')}."
             )
+
+    def rank_projects(self, *, now, dry_run):
+        if not registry.popularity_is_stale(now=now):
+            return
+        if dry_run:
+            self.stdout.write("Would rank projects by their downloads of the last 30 days.")
+            return
+        critical = registry.recompute_popularity(now=now)
+        self.stdout.write(
+            f"Ranked projects by their downloads of the last 30 days: "
+            f"{counted(critical, 'critical project')}."
+        )
 
     def advance_staged(self, *, now, actor, size, dry_run):
         totals = {"pending": 0, "review": 0}

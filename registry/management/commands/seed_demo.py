@@ -122,6 +122,8 @@ class Command(BaseCommand):
                 self.create_project(spec, users, now)
                 created.append(spec.name)
             self.apply_statuses(users)
+            # Ranks and critical projects now, not at the scheduler's first run.
+            services.recompute_popularity(now=now)
         if created:
             self.stdout.write(f"Created {len(created)} demo projects: {', '.join(created)}.")
         else:

@@ -504,8 +504,8 @@ _PRESETS: dict[str, _Preset] = {
             f"{_plural(p['young_project_days'], 'day')}."
         ),
         last_release=(
-            "On: on RubyGems.org, yanking the last version of a gem removes the gem and "
-            "reserves its name, as deleting it would."
+            "On: on RubyGems.org, once every version of a gem is yanked the gem itself is gone "
+            "and its name is treated as a deleted gem's."
         ),
         sources=(
             Source(

@@ -14,11 +14,10 @@ Each preset is judged with its default parameters (`policy.build_config(preset)`
 configured one (`HOLDFAST_POLICY`), which keeps its `HOLDFAST_POLICY_*` overrides, so its row
 says what this registry actually allows.
 
-The facts come from `reports.facts.live_project_facts` (a fixed number of queries, streamed).
-Work that cannot change the answer is shared: the project's facts are built once for all
-presets, and among the live files of one release those uploaded at the same moment are judged
-once (the policy sees a file only through its upload time and whether it is the last one, and
-files of one release are all the last, or none of them).
+The facts come from `reports.facts.live_project_facts` (a fixed number of queries, streamed);
+the judging is `reports.judging` (pure). Work
+that cannot change the answer is shared: the project's facts are built once for all presets,
+and among the live files of one release those uploaded at the same moment are judged once.
 """
 
 from dataclasses import dataclass
@@ -30,17 +29,11 @@ from .. import policy
 from ..facts import policy_config
 from ..models import Project
 from .facts import live_project_facts
+from .judging import judge_under_each
 
 TOP = 20
 DECILES = 10
 PROGRESS_EVERY = 1000
-
-_OWNER = policy.ActorRole.OWNER
-_PROJECT, _RELEASE, _FILE = (
-    policy.Action.DELETE_PROJECT,
-    policy.Action.DELETE_RELEASE,
-    policy.Action.DELETE_FILE,
-)
 
 
 @dataclass(frozen=True)
@@ -133,72 +126,27 @@ def configs_for(presets=None):
     ]
 
 
-def judge(facts, *, config, now):
-    """Return (project decision, deletable releases, deletable files) for one project."""
-    decide = policy.decide
-    project = decide(_PROJECT, project=facts, actor=_OWNER, now=now, config=config)
-    releases = files = 0
-    for release in facts.releases:
-        if decide(
-            _RELEASE, project=facts, actor=_OWNER, now=now, config=config, release=release
-        ).allowed:
-            releases += 1
-        by_upload = {}
-        for file in release.files:
-            allowed = by_upload.get(file.uploaded_at)
-            if allowed is None:
-                allowed = by_upload[file.uploaded_at] = decide(
-                    _FILE,
-                    project=facts,
-                    actor=_OWNER,
-                    now=now,
-                    config=config,
-                    release=release,
-                    file=file,
-                ).allowed
-            files += allowed
-    return project, releases, files
-
-
-def judge_each_file(facts, *, config, now):
-    """Like `judge`, with every file judged on its own: what `judge`'s sharing must equal."""
-    decide = policy.decide
-    project, releases, _files = judge(facts, config=config, now=now)
-    files = sum(
-        decide(
-            _FILE,
-            project=facts,
-            actor=_OWNER,
-            now=now,
-            config=config,
-            release=release,
-            file=file,
-        ).allowed
-        for release in facts.releases
-        for file in release.files
-    )
-    return project, releases, files
-
-
-def compare(presets=None, *, now, progress=None, judge=judge):
+def compare(presets=None, *, now, progress=None, exhaustive=False):
     """Compare `presets` (all when empty) on every live project at `now`; see the module.
 
     `progress(done, total)` is called every PROGRESS_EVERY projects and at the end.
+    `exhaustive` judges every file on its own (what the shared judging must equal).
     """
     configs = configs_for(presets)
     with transaction.atomic():
         total = Project.objects.live().count()
         records, top_downloaded, top_depended = [], [], []
+        policy_configs = [config for config, _ in configs]
         for done, row in enumerate(live_project_facts(now=now), start=1):
+            judged = judge_under_each(row.facts, policy_configs, now, exhaustive=exhaustive)
             facts = row.facts
-            judged = [judge(facts, config=config, now=now) for config, _ in configs]
             records.append(
                 (
                     -row.downloads_30_days,
                     row.normalized_name,
                     len(facts.releases),
                     sum(len(release.files) for release in facts.releases),
-                    tuple((d.allowed, r, f) for d, r, f in judged),
+                    tuple((allowed, releases, files) for allowed, _r, releases, files in judged),
                 )
             )
             candidate = (
@@ -207,8 +155,8 @@ def compare(presets=None, *, now, progress=None, judge=judge):
                 row.downloads_30_days,
                 facts.dependent_projects,
                 tuple(
-                    Verdict(config.preset, decision.allowed, decision.rule)
-                    for (config, _), (decision, _r, _f) in zip(configs, judged, strict=True)
+                    Verdict(config.preset, allowed, rule)
+                    for (config, _), (allowed, rule, _r, _f) in zip(configs, judged, strict=True)
                 ),
             )
             if row.downloads_30_days:

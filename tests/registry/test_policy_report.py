@@ -17,7 +17,7 @@ from registry import policy
 from registry.facts import project_facts
 from registry.models import Project
 from registry.reports import chart, output
-from registry.reports.compare import compare, judge_each_file
+from registry.reports.compare import compare
 from registry.reports.facts import live_project_facts
 from tests.benchmarks.bench_policy_report import create_registry
 from tests.factories import (
@@ -175,7 +175,7 @@ def in_order(facts):
 def test_judging_files_once_per_upload_time_changes_no_count(demo):
     create_registry(150, now=SEEDED)
 
-    assert compare(now=SEEDED) == compare(now=SEEDED, judge=judge_each_file)
+    assert compare(now=SEEDED) == compare(now=SEEDED, exhaustive=True)
 
 
 def test_the_configured_preset_keeps_its_overrides_and_the_others_their_defaults(demo, settings):

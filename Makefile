@@ -38,11 +38,13 @@ PYTEST_ARGS ?= -n 2
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## bench: print timings of the hottest pages (PostgreSQL; a throwaway database is created)
+## bench: print timings of the hottest pages and of policy_report at 100,000 projects
+## (PostgreSQL; each benchmark creates and drops its own throwaway database)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/holdfast
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/bench_simple_page.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/bench_advance_workflows.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/bench_policy_report.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -79,20 +79,19 @@ def dependents_of(project):
     return Project.objects.live().filter(pk__in=requiring_projects).exclude(pk=project.pk)
 
 
-def dependents_by_name(names):
+def dependents_by_name(names=None):
     """Return {normalised name: {ids of live projects whose latest live release requires it}}
-    for many names in one query (a project that requires itself is included)."""
+    for many names in one query, or for every required name when `names` is None (a project
+    that requires itself is included)."""
+    requirements = Dependency.objects.filter(
+        release__removed_at__isnull=True,
+        release__project__removed_at__isnull=True,
+        release=Subquery(_latest_live_release()),
+    )
+    if names is not None:
+        requirements = requirements.filter(name__in=names)
     result = {}
-    for name, project_id in (
-        Dependency.objects.filter(
-            name__in=names,
-            release__removed_at__isnull=True,
-            release__project__removed_at__isnull=True,
-            release=Subquery(_latest_live_release()),
-        )
-        .values_list("name", "release__project_id")
-        .distinct()
-    ):
+    for name, project_id in requirements.values_list("name", "release__project_id").distinct():
         result.setdefault(name, set()).add(project_id)
     return result
 
@@ -122,12 +121,47 @@ def project_facts(project, *, now):
         .annotate(total=Sum("count"))
         .values_list("file__release_id", "total")
     )
-    week_start = (now - timedelta(days=7)).date()
-    last_7_days = DownloadCount.objects.filter(project=project, day__gt=week_start).aggregate(
+    last_7_days = DownloadCount.objects.filter(project=project, day__gt=week_start(now)).aggregate(
         total=Sum("count")
     )["total"]
     owner_count = Role.objects.active().filter(project=project, role=RoleName.OWNER).count()
     critical = Popularity.objects.filter(project=project, critical=True).exists()
+    return facts_from_rows(
+        project,
+        releases=releases,
+        files_by_release=files_by_release,
+        downloads_by_release=downloads_by_release,
+        downloads_last_7_days=last_7_days or 0,
+        owner_count=owner_count,
+        dependent_projects=dependent_project_count(project),
+        critical=critical,
+    )
+
+
+def week_start(now):
+    """The last day before the 7 days of downloads that count as "the last 7 days" at `now`."""
+    return (now - timedelta(days=7)).date()
+
+
+def facts_from_rows(
+    project,
+    *,
+    releases,
+    files_by_release,
+    downloads_by_release,
+    downloads_last_7_days,
+    owner_count,
+    dependent_projects,
+    critical,
+):
+    """Build the ProjectFacts of `project` from the rows `project_facts` reads.
+
+    `project` is anything with the project's `name`, `created_at`, `deletion_locked` and
+    `status`; `releases` are (pk, version, created_at, removed_at) rows of all its releases,
+    removed ones included; `files_by_release` maps a release pk to the FileFacts of its live
+    files and `downloads_by_release` to its downloads ever. The report of every project
+    (`registry.reports`) reads the same rows for all projects at once and builds them here.
+    """
     return policy.ProjectFacts(
         name=project.name,
         created_at=project.created_at,
@@ -138,9 +172,9 @@ def project_facts(project, *, now):
             if removed_at is None
         ),
         owner_count=owner_count,
-        downloads_last_7_days=last_7_days or 0,
+        downloads_last_7_days=downloads_last_7_days,
         downloads_total=sum(downloads_by_release.values()),
-        dependent_projects=dependent_project_count(project),
+        dependent_projects=dependent_projects,
         deletion_locked=project.deletion_locked,
         status=project.status,
         critical=critical,

@@ -147,3 +147,9 @@ class HoldfastAdminSite(AdminSite):
     def login(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "two_factor": two_factor.required()}
         return answer_throttled(super().login(request, extra_context))
+
+    def get_urls(self):
+        # Imported here: the page's module imports models, which load after this site.
+        from .admin.policy_report import urls as policy_report_urls
+
+        return [*policy_report_urls(self), *super().get_urls()]

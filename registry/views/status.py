@@ -1,5 +1,7 @@
 """The pages that change a state and remove nothing: yank, archive, deprecate, lock deletions."""
 
+from dataclasses import replace
+
 from .. import services
 from ..forms import ConfirmNameForm, DeprecateForm
 from ..models import ProjectStatus, Release
@@ -70,8 +72,15 @@ class YankReleasesView(ActionView):
             self.decider.decide(Action.YANK, release=release) for release in self.to_yank()
         ]
         refused = next((decision for decision in decisions if not decision.allowed), None)
-        if refused is not None or decisions:
-            return refused or decisions[0]
+        if refused is not None:
+            return refused
+        if len(decisions) > 1:
+            first, others = decisions[0], counted(len(decisions) - 1, "other release")
+            return replace(
+                first, explanation=f"{first.explanation} The same goes for the {others} listed."
+            )
+        if decisions:
+            return decisions[0]
         return Decision(
             allowed=False,
             rule="",

@@ -403,6 +403,7 @@ def test_yank_releases_lists_only_live_releases_not_yet_yanked(alice_client, ali
     assert "2 releases to yank" in text
     assert "<code>1.1.0</code>" in text and "<code>1.0.0</code>" in text
     assert "<code>0.9.0</code>" not in text and "<code>0.8.0</code>" not in text
+    assert "The same goes for the 1 other release listed." in text
 
 
 def test_the_yank_releases_link_is_absent_for_a_removed_project():

@@ -2,15 +2,13 @@
 deletion-exception form, for what each names (issue #13)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from moderation.models import DeletionException, StagedRemoval
 from registry import services
 from tests.factories import UserFactory
-from tests.registry.test_impact_pages import add_dependents, build_tinypad
+from tests.registry.test_impact_pages import add_dependents, build_tinypad, same_queries_after
 
 pytestmark = pytest.mark.django_db
 
@@ -50,13 +48,6 @@ def exception_url(project):
 def page(response):
     assert response.status_code == 200
     return response.content.decode()
-
-
-def count_queries(client, path, query=None):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, query or {})
-    assert response.status_code == 200
-    return len(queries)
 
 
 # Deprecate and schedule removal ------------------------------------------------------------------
@@ -100,19 +91,6 @@ def test_the_staged_form_marks_a_critical_project(alice_client, tinypad):
     assert "tinypad is a critical project" in text
 
 
-@pytest.mark.parametrize("query", [{}, {"release": "1.0.0"}])
-def test_the_staged_form_takes_the_same_queries_for_8_and_40_dependents(
-    alice_client, tinypad, query, django_assert_max_num_queries
-):
-    path = staged_url(tinypad)
-    few = count_queries(alice_client, path, query)
-    add_dependents(32, start=8)
-    with django_assert_max_num_queries(few):
-        response = alice_client.get(path, query)
-    assert "40 other projects depend on tinypad" in page(response)
-    assert count_queries(alice_client, path, query) == few
-
-
 # The deletion-exception form ---------------------------------------------------------------------
 
 
@@ -151,14 +129,19 @@ def test_the_exception_form_shows_the_impact_again_with_form_errors(alice_client
     assert not DeletionException.objects.exists()
 
 
-@pytest.mark.parametrize("query", [{}, {"release": "1.0.0"}])
-def test_the_exception_form_takes_the_same_queries_for_8_and_40_dependents(
-    alice_client, tinypad, query, django_assert_max_num_queries
+# Both forms ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form_url", [staged_url, exception_url], ids=["staged", "exception"])
+@pytest.mark.parametrize("query", [{}, {"release": "1.0.0"}], ids=["project", "release"])
+def test_each_form_takes_the_same_queries_for_8_and_40_dependents(
+    alice_client, tinypad, form_url, query, django_assert_num_queries
 ):
-    path = exception_url(tinypad)
-    few = count_queries(alice_client, path, query)
-    add_dependents(32, start=8)
-    with django_assert_max_num_queries(few):
-        response = alice_client.get(path, query)
+    response = same_queries_after(
+        lambda: add_dependents(32, start=8),
+        alice_client,
+        form_url(tinypad),
+        django_assert_num_queries,
+        query,
+    )
     assert "40 other projects depend on tinypad" in page(response)
-    assert count_queries(alice_client, path, query) == few

@@ -144,4 +144,6 @@ def test_each_form_takes_the_same_queries_for_8_and_40_dependents(
         django_assert_num_queries,
         query,
     )
-    assert "40 other projects depend on tinypad" in page(response)
+    text = page(response)
+    assert "What this would affect" in text
+    assert "40 other projects depend on tinypad" in text

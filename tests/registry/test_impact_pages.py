@@ -241,6 +241,8 @@ def test_posting_every_remaining_file_is_refused_together(alice_client, two_whee
     assert "last-release.is-project" in rule_id(posted)
     assert DEPENDED_ON in text and "63,000" in text
     assert "What you can do instead:" in text and "Yank the release" in text
+    # The impact of the chosen set: the whole release, so the dependents it breaks.
+    assert "What this would affect" in text and "the only live release that" in text
     assert not two_wheels.releases.get().files.filter(removed_at__isnull=False).exists()
 
     one = alice_client.post(
@@ -268,7 +270,9 @@ def test_without_the_flag_the_files_page_has_no_warning(alice_client, two_wheels
     path = url("remove_files", two_wheels, version="1.0.0")
     filenames = list(two_wheels.releases.get().files.values_list("filename", flat=True))
 
-    assert "counts as removing" not in page(alice_client.get(path))
+    text = page(alice_client.get(path))
+    assert "counts as removing" not in text
+    assert "What this would affect" in text
     posted = alice_client.post(
         path, {"files": filenames, "confirm_name": "tinypad", "reason": REASON}
     )
@@ -290,9 +294,10 @@ def test_a_project_with_another_release_has_no_warning(alice_client, two_wheels)
     ReleaseFactory(project=two_wheels, version="0.9", created_at=timezone.now() - YEARS_3)
     FileFactory(release=two_wheels.releases.get(version="0.9"))
 
-    assert "counts as removing" not in page(
-        alice_client.get(url("remove_files", two_wheels, version="1.0.0"))
-    )
+    text = page(alice_client.get(url("remove_files", two_wheels, version="1.0.0")))
+
+    assert "counts as removing" not in text
+    assert "What this would affect" in text
 
 
 # Every confirmation page -------------------------------------------------------------------------

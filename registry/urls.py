@@ -21,6 +21,11 @@ urlpatterns = [
     path("manage/<text:name>/unarchive/", views.UnarchiveView.as_view(), name="unarchive"),
     path("manage/<text:name>/deprecate/", views.DeprecateView.as_view(), name="deprecate"),
     path("manage/<text:name>/undeprecate/", views.UndeprecateView.as_view(), name="undeprecate"),
+    path(
+        "manage/<text:name>/yank-releases/",
+        views.YankReleasesView.as_view(),
+        name="yank_releases",
+    ),
     path("manage/<text:name>/lock-deletions/", views.LockDeletionsView.as_view(), name="lock"),
     path("manage/<text:name>/roles/", views.RolesView.as_view(), name="roles"),
     path(

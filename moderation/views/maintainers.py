@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from registry.facts import Decider
+from registry.impact import impact_of
 from registry.models import Project, Role, RoleName
 from registry.policy import Action, ActorRole
 from registry.policy.wording import rule_in_words
@@ -158,6 +159,9 @@ def exception_new(request, name):
             "rule_words": rule_in_words(decision.rule),
             "remove_url": self_service_url(project, release, file) if decision.allowed else None,
             "impact": [(label, impact[key]) for key, label in IMPACT_LABELS.items()],
+            "summary": impact_of(
+                project, now=now, release=release, files=[file] if file is not None else None
+            ),
             "open_requests": list(
                 DeletionException.objects.open()
                 .filter(project=project, requester=request.user)

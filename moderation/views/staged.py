@@ -6,8 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from registry.facts import Decider, dependents_of
+from registry.facts import Decider
 from registry.forms import ConfirmNameForm, DeprecateForm, PlainTextMixin
+from registry.impact import impact_of
 from registry.models import Project, Release
 from registry.policy import ActorRole
 from registry.services import RegistryError
@@ -106,8 +107,7 @@ def staged_new(request, name):
         "form": form,
         "pending_on": now + deprecated,
         "review_on": now + deprecated + pending,
-        "dependents": decider.facts.dependent_projects,
-        "dependent_names": list(dependents_of(project).values_list("name", flat=True)[:20]),
+        "impact": impact_of(project, now=now, release=release),
         "open_cases": list(
             StagedRemoval.objects.open().filter(project=project).select_related("release")
         ),

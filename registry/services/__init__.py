@@ -34,6 +34,7 @@ from .projects import (
     unlock_deletions,
     unyank_release,
     yank_release,
+    yank_releases,
 )
 from .removals import (
     PURGE_CATEGORIES,
@@ -97,4 +98,5 @@ __all__ = [
     "unlock_deletions",
     "unyank_release",
     "yank_release",
+    "yank_releases",
 ]

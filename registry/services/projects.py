@@ -8,8 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from packaging.utils import canonicalize_name
 
+from ..facts import Decider
 from ..history import bulk_update_tracked, record
-from ..models import Project, ProjectStatus, Role, RoleName
+from ..models import Project, ProjectStatus, Release, Role, RoleName
 from ..policy import Action
 from ..validators import validate_project_name
 from .errors import RegistryError
@@ -272,14 +273,58 @@ def yank_release(*, release, actor, reason, now=None):
                 "To change the reason, unyank it and yank it again.",
                 code="already_yanked",
             )
-        release.yanked = True
-        release.yanked_reason = reason
-        release.yanked_at = now
-        release.yanked_by = actor
-        record(release, actor=actor, reason=reason).save(
-            update_fields=["yanked", "yanked_reason", "yanked_at", "yanked_by"]
-        )
+        _mark_yanked(release, actor=actor, reason=reason, now=now)
+        record(release, actor=actor, reason=reason).save(update_fields=YANK_FIELDS)
     return release
+
+
+def yank_releases(*, project, actor, reason, now=None):
+    """Yank every live release of `project` not yet yanked, in one act; return them.
+
+    The alternative to deleting a project: nobody new installs it, existing exact pins keep
+    working, and each release can be un-yanked later. The policy decides each release as a
+    yank (owners and maintainers may, unless the project is quarantined); one history row per
+    release records the actor and the reason.
+    """
+    require_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        project = locked_project(project)
+        if project.is_removed:
+            raise RegistryError(
+                f"{project.name} has been removed, so there is nothing to yank. A registry admin "
+                "can restore it first.",
+                code="removed",
+            )
+        releases = list(
+            Release.objects.select_for_update()
+            .live()
+            .filter(project=project, yanked=False)
+            .order_by("pk")
+        )
+        if not releases:
+            raise RegistryError(
+                f"Every live release of {project.name} is already yanked: nothing is left to yank.",
+                code="nothing_to_yank",
+            )
+        decider = Decider(project, actor, now=now)
+        for release in releases:
+            check_policy(
+                Action.YANK, project=project, actor=actor, now=now, release=release, decider=decider
+            )
+            _mark_yanked(release, actor=actor, reason=reason, now=now)
+        bulk_update_tracked(Release, releases, YANK_FIELDS, actor=actor, reason=reason, when=now)
+    return releases
+
+
+YANK_FIELDS = ["yanked", "yanked_reason", "yanked_at", "yanked_by"]
+
+
+def _mark_yanked(release, *, actor, reason, now):
+    release.yanked = True
+    release.yanked_reason = reason
+    release.yanked_at = now
+    release.yanked_by = actor
 
 
 def unyank_release(*, release, actor, reason, now=None):

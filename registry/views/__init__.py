@@ -17,6 +17,7 @@ from .status import (
     UnarchiveView,
     UndeprecateView,
     UnyankView,
+    YankReleasesView,
     YankView,
 )
 from .timeline import HistoryView
@@ -35,6 +36,7 @@ __all__ = [
     "UnarchiveView",
     "UndeprecateView",
     "UnyankView",
+    "YankReleasesView",
     "YankView",
     "projects",
 ]

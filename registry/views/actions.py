@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from .. import services
 from ..facts import is_registry_admin
 from ..forms import ReasonForm
+from ..impact import impact_of
 from ..models import Release, RemovalCategory
 from ..policy import Action
 from .base import ProjectView, present
@@ -47,6 +48,26 @@ class ActionView(ProjectView):
         """Return context for what the action will do: lead, items, warning."""
         return {}
 
+    def impact_subject(self):
+        """Return what the action would affect, as `impact_of` keywords (`{}` for the whole
+        project, `{"release": ...}`, `{"files": [...]}`), or None on a page without an impact
+        summary."""
+        return None
+
+    def impact(self):
+        """The impact summary of this page, computed once per request (a fixed few queries)."""
+        if not hasattr(self, "_impact"):
+            subject = self.impact_subject()
+            self._impact = (
+                None if subject is None else impact_of(self.project, now=self.now, **subject)
+            )
+        return self._impact
+
+    def refusal_for(self, form):
+        """Return a refused Decision about what the valid `form` chose, or None: for a choice
+        the page-wide decision cannot judge alone (several files removed together)."""
+        return None
+
     def form_kwargs(self):
         return {"project": self.project, "reason_help": self.reason_help}
 
@@ -69,6 +90,9 @@ class ActionView(ProjectView):
         form = self.form_class(request.POST, **self.form_kwargs())
         if not form.is_valid():
             return self.render(form)
+        refusal = self.refusal_for(form)
+        if refusal is not None:
+            return self.render(None, decision=refusal, status=403)
         try:
             message = self.perform(form)
         except services.PolicyRefusal as refusal:
@@ -97,6 +121,7 @@ class ActionView(ProjectView):
             "submit_label": self.submit_label,
             "danger": self.danger,
             "cancel_url": self.url("project"),
+            "impact": self.impact(),
             **self.describe(),
         }
         return render(self.request, self.template_name, context, status=status)

@@ -113,6 +113,9 @@ def present_alternative(alternative, *, project, release=None, file=None):
         case "yank":
             if release is not None and not release.yanked and not release.is_removed:
                 url = reverse("registry:yank", kwargs={**kwargs, "version": release.version})
+        case "yank_releases":
+            if not project.is_removed:
+                url = reverse("registry:yank_releases", kwargs=kwargs)
         case "archive":
             url = reverse("registry:archive", kwargs=kwargs)
         case "deprecate":
@@ -189,7 +192,9 @@ class ProjectView(View):
 
     def get_project(self, name):
         project = (
-            Project.objects.select_related("successor", "deletion_locked_by", "removed_by")
+            Project.objects.select_related(
+                "successor", "deletion_locked_by", "removed_by", "popularity"
+            )
             .by_name(name)
             .first()
         )

@@ -45,7 +45,7 @@ def projects(request):
     roles = (
         Role.objects.active()
         .filter(user=request.user)
-        .select_related("project")
+        .select_related("project__popularity")
         .annotate(
             release_count=Count(
                 "project__releases", filter=Q(project__releases__removed_at__isnull=True)

@@ -18,6 +18,9 @@ class RemoveProjectView(ActionView):
     submit_label = "Remove the project"
     danger = True
 
+    def impact_subject(self):
+        return {}
+
     def describe(self):
         facts = self.decider.facts
         files = sum(len(release.files) for release in facts.releases)
@@ -62,6 +65,9 @@ class RemoveReleaseView(ReleaseActionView):
     title = "Remove a release"
     submit_label = "Remove this release"
     danger = True
+
+    def impact_subject(self):
+        return {"release": self.release}
 
     def describe(self):
         filenames = list(
@@ -130,6 +136,33 @@ class RemoveFilesView(ReleaseActionView):
         # Nothing left to remove: ask about the release so the page still says who may act.
         return self.decider.decide(Action.DELETE_RELEASE, release=self.release)
 
+    def decide_together(self, filenames):
+        """Decide removing the files named `filenames` in one act: together they may be the
+        project's last live files, which a preset may judge as removing the project."""
+        return [
+            self.decider.decide(
+                Action.DELETE_FILE, release=self.release, file=file, together=filenames
+            )
+            for file in self.files
+            if file.filename in filenames
+        ]
+
+    def every_file_decision(self):
+        """The decision about choosing every remaining file, when the policy judges that as
+        removing the project (`last_release_is_project`, the project's only live release) and
+        so decides it otherwise than each file alone; else None."""
+        if len(self.files) < 2 or not self.decider.config.params.get("last_release_is_project"):
+            return None
+        single = self.file_decisions()[0][1]
+        together = self.decide_together({file.filename for file in self.files})[0]
+        if (together.allowed, together.rule) == (single.allowed, single.rule):
+            return None
+        return together
+
+    def refusal_for(self, form):
+        chosen = set(form.cleaned_data["files"])
+        return next((d for d in self.decide_together(chosen) if not d.allowed), None)
+
     def notice(self):
         if not self.files:
             return f"Release {self.release.version} has no files left to remove."
@@ -140,17 +173,35 @@ class RemoveFilesView(ReleaseActionView):
         return {**super().form_kwargs(), "filenames": allowed}
 
     def get(self, request, **kwargs):
-        chosen = request.GET.getlist("file")
-        form = self.form_class(initial={"files": chosen}, **self.form_kwargs())
+        form = self.form_class(initial={"files": request.GET.getlist("file")}, **self.form_kwargs())
         return self.render(form)
 
+    def chosen_files(self):
+        """The files chosen so far (by the form when posted, by the link that led here)."""
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        chosen = set(source.getlist("files" if self.request.method == "POST" else "file"))
+        return [file for file in self.files if file.filename in chosen]
+
+    def impact_subject(self):
+        # Nothing chosen yet: the impact of removing every remaining file, the most it can be.
+        return {"release": self.release, "files": self.chosen_files() or self.files or None}
+
     def describe(self):
+        every = self.every_file_decision()
+        if every is not None:
+            every = present(every, project=self.project, release=self.release)
+        lead = [
+            "Removed files disappear from the index. Their filenames can never be uploaded "
+            "again; only a registry admin can restore them.",
+            "Yanking the release instead keeps exact pins working and can be undone.",
+        ]
+        if self.files and not self.chosen_files():
+            lead.append(
+                "Until you choose, the impact below is that of removing every remaining file "
+                f"of release {self.release.version}."
+            )
         return {
-            "lead": [
-                "Removed files disappear from the index. Their filenames can never be uploaded "
-                "again; only a registry admin can restore them.",
-                "Yanking the release instead keeps exact pins working and can be undone.",
-            ],
+            "lead": lead,
             "file_rows": [
                 {
                     "file": file,
@@ -160,6 +211,7 @@ class RemoveFilesView(ReleaseActionView):
                 }
                 for file, decision in self.file_decisions()
             ],
+            "every_file": every,
         }
 
     def perform(self, form):

@@ -1,9 +1,12 @@
 """The pages that change a state and remove nothing: yank, archive, deprecate, lock deletions."""
 
+from dataclasses import replace
+
 from .. import services
 from ..forms import ConfirmNameForm, DeprecateForm
-from ..models import ProjectStatus
-from ..policy import Action
+from ..models import ProjectStatus, Release
+from ..policy import Action, Decision
+from ..words import counted
 from .actions import ActionView, ReleaseActionView
 
 
@@ -36,6 +39,84 @@ class YankView(ReleaseActionView):
             now=self.now,
         )
         return f"Yanked {self.project.name} {self.release.version}."
+
+
+class YankReleasesView(ActionView):
+    """Yank every live release of the project at once: the alternative to deleting it."""
+
+    url_name = "yank_releases"
+    action = Action.YANK
+    title = "Yank its releases"
+    submit_label = "Yank every release"
+    reason_help = YankView.reason_help
+    RELEASES_SHOWN = 100
+
+    def dispatch(self, request, *args, **kwargs):
+        self.releases = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def to_yank(self):
+        """The live releases not yet yanked, newest first."""
+        if self.releases is None:
+            self.releases = list(
+                Release.objects.live()
+                .filter(project=self.project, yanked=False)
+                .only("pk", "version", "created_at", "project_id")
+                .order_by("-created_at", "-pk")
+            )
+        return self.releases
+
+    def get_decision(self):
+        # The policy decides each release as a yank; the page shows the first refusal, if any.
+        decisions = [
+            self.decider.decide(Action.YANK, release=release) for release in self.to_yank()
+        ]
+        refused = next((decision for decision in decisions if not decision.allowed), None)
+        if refused is not None:
+            return refused
+        if len(decisions) > 1:
+            first, others = decisions[0], counted(len(decisions) - 1, "other release")
+            return replace(
+                first, explanation=f"{first.explanation} The same goes for the {others} listed."
+            )
+        if decisions:
+            return decisions[0]
+        return Decision(
+            allowed=False,
+            rule="",
+            explanation=f"{self.project.name} has no live release that is not yanked already.",
+        )
+
+    def notice(self):
+        if not self.to_yank():
+            return (
+                f"Every live release of {self.project.name} is already yanked: nothing is left "
+                "to yank."
+            )
+        return None
+
+    def describe(self):
+        releases = self.to_yank()
+        more = len(releases) - self.RELEASES_SHOWN
+        return {
+            "lead": [
+                f"Installers will skip every release of {self.project.name} unless one is pinned "
+                "exactly (PEP 592): nobody new picks the project up, while existing pins keep "
+                "working. The files stay available, and you can un-yank each release later.",
+            ],
+            "items_title": f"{counted(len(releases), 'release')} to yank",
+            "items": [release.version for release in releases[: self.RELEASES_SHOWN]],
+            "items_more": counted(more, "more release") if more > 0 else None,
+        }
+
+    def perform(self, form):
+        yanked = services.yank_releases(
+            project=self.project,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            now=self.now,
+        )
+        return f"Yanked {counted(len(yanked), 'release')} of {self.project.name}."
 
 
 class UnyankView(ReleaseActionView):
@@ -127,6 +208,9 @@ class DeprecateView(ActionView):
     form_class = DeprecateForm
     title = "Deprecate the project"
     submit_label = "Deprecate"
+
+    def impact_subject(self):
+        return {}
 
     def get(self, request, **kwargs):
         initial = {}

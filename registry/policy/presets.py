@@ -45,7 +45,10 @@ def _if_every_release(
                 f"release {release.version} cannot. {blocker.explanation}",
             )
     count = len(case.project.releases)
-    every = f"each of its {_plural(count, 'live release')} can" if count else "it has none left"
+    if count > 1:
+        every = f"each of its {_plural(count, 'live release')} can"
+    else:
+        every = "its only live release can" if count else "it has none left"
     return _allow(
         rule,
         f"Under {case.policy} a project can be deleted if each of its live releases can be, "

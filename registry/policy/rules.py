@@ -23,7 +23,7 @@ from .core import (
     _refuse,
 )
 from .presets import _PRESETS
-from .wording import _plural
+from .wording import _depend_on, _plural
 
 
 def decide(
@@ -214,10 +214,7 @@ def _with_impact(
     told_downloads = any(rule.endswith(".downloads") for rule in rules)
     figures = []
     if project.dependent_projects and not told_dependents:
-        figures.append(
-            f"{_plural(project.dependent_projects, 'other project')} "
-            f"{'depends' if project.dependent_projects == 1 else 'depend'} on {project.name}"
-        )
+        figures.append(_depend_on(project.dependent_projects, project.name))
     if project.downloads_last_7_days and not told_downloads:
         figures.append(
             f"it had {_plural(project.downloads_last_7_days, 'download')} in the last 7 days"

@@ -388,19 +388,15 @@ def test_the_lock_refusing_the_last_release_offers_the_projects_ways_out_and_fig
 
 # Refused project deletions -------------------------------------------------------------------
 
+PROJECT_WAYS_OUT = ("yank_releases", "archive", "deprecate", "transfer", "request_exception")
+
 
 @pytest.mark.parametrize("preset", [p for p in ALL_PRESETS if p != "pypi-2025"])
 def test_every_refused_project_deletion_offers_yanking_first_and_carries_the_figures(preset):
     decision = ask(Action.DELETE_PROJECT, USED, preset=preset)
 
     assert decision.refused
-    assert ids(decision) == (
-        "yank_releases",
-        "archive",
-        "deprecate",
-        "transfer",
-        "request_exception",
-    )
+    assert ids(decision) == PROJECT_WAYS_OUT
     yank = decision.alternatives[0]
     assert yank.label == "Yank its releases"
     assert "unless one is pinned exactly" in yank.description
@@ -431,14 +427,7 @@ def test_an_npm_download_rule_is_not_followed_by_the_same_downloads():
 
 def test_a_project_locked_against_deletion_also_offers_yanking_first():
     decision = ask(Action.DELETE_PROJECT, project(locked=True))
-    assert ids(decision) == (
-        "yank_releases",
-        "archive",
-        "deprecate",
-        "transfer",
-        "request_exception",
-        "unlock_by_admin",
-    )
+    assert ids(decision) == (*PROJECT_WAYS_OUT, "unlock_by_admin")
 
 
 def test_a_maintainer_is_offered_what_a_maintainer_can_do_not_yank_releases():

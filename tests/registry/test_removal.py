@@ -881,6 +881,7 @@ def test_two_admins_restoring_at_once_restore_once(owner, registry_admin, second
 def test_two_owners_removing_the_same_release_at_once_remove_it_once(owner, other_user):
     project = services.create_project(name="raced", owner=owner, actor=owner, reason="New", now=OLD)
     services.add_role(project=project, user=other_user, role="owner", actor=owner, reason="Co")
+    publish(project, "0.9", actor=owner, now=OLD)  # stays live: 1.0 is not the last release
     release = publish(project, "1.0", actor=owner, now=OLD, files=2)
     owners = [owner, other_user]
 

@@ -72,21 +72,24 @@ class Impact:
                 f"{'it' if len(self.only_match_for) == 1 else 'them'}."
             )
         if self.newest_match_for:
+            one = len(self.newest_match_for) == 1
             said.append(
                 f"Release {self.release} is what {_listing(list(self.newest_match_for))} "
-                "resolve to now: removing it makes them install an older release."
+                f"{'resolves' if one else 'resolve'} to now: removing it makes "
+                f"{'it' if one else 'them'} install an older release."
             )
         if self.release and not self.whole_release:
             said.append(
                 f"Other files of release {self.release} stay, so installers still find the release."
             )
         if self.dependents:
-            own = (
-                f"; {counted(self.dependents_with_dependents, 'of them has', 'of them have')} "
-                "dependents of its own"
-                if self.dependents_with_dependents
-                else ""
-            )
+            own = ""
+            if self.dependents == 1 and self.dependents_with_dependents:
+                own = "; it has dependents of its own"
+            elif self.dependents_with_dependents == 1:
+                own = "; 1 of them has dependents of its own"
+            elif self.dependents_with_dependents:
+                own = f"; {self.dependents_with_dependents:,} of them have dependents of their own"
             said.append(
                 f"{counted(self.dependents, 'other project')} "
                 f"{'depends' if self.dependents == 1 else 'depend'} on {name}{own}."
@@ -102,11 +105,13 @@ class Impact:
         )
         if self.critical:
             said.append(f"{name} is a critical project: among the most downloaded of all.")
-        owners = _listing(list(self.owners)) if self.owners else "nobody"
-        said.append(
-            f"{name} is {_duration(self.age)} old; "
-            f"{'its owner is' if len(self.owners) == 1 else 'its owners are'} {owners}."
-        )
+        if not self.owners:
+            owners = "it has no owner"
+        elif len(self.owners) == 1:
+            owners = f"its owner is {self.owners[0]}"
+        else:
+            owners = f"its owners are {_listing(list(self.owners))}"
+        said.append(f"{name} is {_duration(self.age)} old; {owners}.")
         return said
 
 

@@ -69,7 +69,8 @@ def _check_params(preset: str, given: Mapping[str, object], *, coerce: bool) -> 
 
 def _check_value(preset: str, name: str, value: object, *, coerce: bool) -> int:
     checked = _whole_number(value, coerce=coerce)
-    if checked is not None and name in FLAGS:
+    if name in FLAGS:
+        # Whatever the mistake ("yes", True, 2), a flag's error says its only two values.
         if checked in (0, 1):
             return checked
         raise PolicyConfigError(

@@ -26,7 +26,7 @@ from .core import (
     _refuse,
 )
 from .reservations import _cooldown, _free_at_once, _immutable_reservation, _rubygems_reservation
-from .wording import _duration, _listing, _owners_limit, _plural
+from .wording import _depend_on, _duration, _listing, _owners_limit, _plural
 
 if TYPE_CHECKING:
     from .config import PolicyConfig
@@ -45,7 +45,10 @@ def _if_every_release(
                 f"release {release.version} cannot. {blocker.explanation}",
             )
     count = len(case.project.releases)
-    every = f"each of its {_plural(count, 'live release')} can" if count else "it has none left"
+    if count > 1:
+        every = f"each of its {_plural(count, 'live release')} can"
+    else:
+        every = "its only live release can" if count else "it has none left"
     return _allow(
         rule,
         f"Under {case.policy} a project can be deleted if each of its live releases can be, "
@@ -180,9 +183,8 @@ def _npm(case: _Case) -> Decision:
     if project.dependent_projects > 0:
         return _refuse(
             "npm.dependents",
-            f"{prefix}{_plural(project.dependent_projects, 'other project')} depend on "
-            f"{project.name}; under {case.policy} nothing can be deleted from a project that "
-            "others depend on.",
+            f"{prefix}{_depend_on(project.dependent_projects, project.name)}; under "
+            f"{case.policy} nothing can be deleted from a project that others depend on.",
         )
     age = case.age(created)
     if age < timedelta(hours=params["window_hours"]):
@@ -229,7 +231,7 @@ def _crates_io(case: _Case) -> Decision:
     if project.dependent_projects > 0:
         return _refuse(
             "crates-io.dependents",
-            f"{_plural(project.dependent_projects, 'other project')} depend on {project.name}; "
+            f"{_depend_on(project.dependent_projects, project.name)}; "
             f"under {case.policy} a project that others depend on is never deleted.",
         )
     age = case.age(project.created_at)

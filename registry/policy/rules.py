@@ -23,7 +23,7 @@ from .core import (
     _refuse,
 )
 from .presets import _PRESETS
-from .wording import _plural
+from .wording import _depend_on, _plural
 
 
 def decide(
@@ -208,14 +208,14 @@ def _with_impact(
     if decision.allowed or not (last_release or case.action is Action.DELETE_PROJECT):
         return decision
     project = case.project
-    told_dependents = any(r.endswith(".dependents") for r in (decision.rule, already))
+    # A rule that decided by a figure (npm.dependents, npm.downloads) has said it already.
+    rules = (decision.rule, already)
+    told_dependents = any(rule.endswith(".dependents") for rule in rules)
+    told_downloads = any(rule.endswith(".downloads") for rule in rules)
     figures = []
     if project.dependent_projects and not told_dependents:
-        figures.append(
-            f"{_plural(project.dependent_projects, 'other project')} "
-            f"{'depends' if project.dependent_projects == 1 else 'depend'} on {project.name}"
-        )
-    if project.downloads_last_7_days:
+        figures.append(_depend_on(project.dependent_projects, project.name))
+    if project.downloads_last_7_days and not told_downloads:
         figures.append(
             f"it had {_plural(project.downloads_last_7_days, 'download')} in the last 7 days"
         )

@@ -9,6 +9,11 @@ def _owners_limit(max_owners: int) -> str:
     return "a single owner" if max_owners == 1 else f"at most {_plural(max_owners, 'owner')}"
 
 
+def _depend_on(count: int, name: str) -> str:
+    """Say how many other projects depend on `name`: "1 other project depends on it"."""
+    return f"{_plural(count, 'other project')} {'depends' if count == 1 else 'depend'} on {name}"
+
+
 def _listing(items: list[str], limit: int = 4) -> str:
     """Join `items` for a sentence, naming at most `limit` of them."""
     if len(items) > limit:

@@ -518,6 +518,8 @@ def test_exception_approved_straight_from_submitted_removes_the_whole_project(
     assert installable(project) == set()
 
 
+# release_2 stays live: removing the last live release is judged as deleting the project.
+@pytest.mark.usefixtures("release_2")
 def test_exception_whose_targets_are_all_gone_is_not_approved(
     project, release_1, owner, registry_admin
 ):
@@ -994,6 +996,8 @@ def test_exception_is_prefilled_with_the_policys_refusal_and_the_impact(owner):
     assert case.refused_rule == "proposal-2022.project-window"
 
 
+# release_2 stays live: removing the last live release is judged as deleting the project.
+@pytest.mark.usefixtures("release_2")
 def test_exception_for_what_the_policy_allows_has_no_refusal(project, release_1, owner):
     case = request_exception(project, owner, releases=[release_1])
 

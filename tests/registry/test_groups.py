@@ -16,6 +16,7 @@ REGISTRY_MODELS = [
     "namereservation",
     "removalevent",
     "apitoken",
+    "popularity",
 ]
 
 SUPPORT_STAFF = {
@@ -29,6 +30,7 @@ SUPPORT_STAFF = {
     "view_namereservation",
     "view_removalevent",
     "view_apitoken",
+    "view_popularity",
 }
 
 # Model-specific permissions declared in `Meta.permissions`; only registry admins hold them.
@@ -48,6 +50,7 @@ REGISTRY_ADMINS = (
         "add_namereservation",
         "add_removalevent",
         "add_apitoken",
+        "add_popularity",
         "change_project",
         "change_role",
         "change_release",
@@ -58,6 +61,7 @@ REGISTRY_ADMINS = (
         "change_namereservation",
         "change_removalevent",
         "change_apitoken",
+        "change_popularity",
     }
 )
 

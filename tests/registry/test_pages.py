@@ -761,6 +761,15 @@ def second_owner(project):
     return project
 
 
+def second_release(project):
+    """Give the project a second live release, so removing 1.0.0 leaves it one (removing the
+    last live release is judged as deleting the project, a case of its own below)."""
+    created = project.created_at + HOUR
+    release = ReleaseFactory(project=project, version="0.9.0", created_at=created)
+    FileFactory(release=release, uploaded_at=created)
+    return project
+
+
 def downloaded(count):
     def setup(project):
         file = File.objects.filter(release__project=project).first()
@@ -772,12 +781,20 @@ def downloaded(count):
 
 # preset, setups, actor, page, action, rule, alternatives (label: expected link page or None)
 PROJECT_ALTERNATIVES = {
+    "Yank its releases": None,
     "Archive the project": "archive",
     "Deprecate the project": "deprecate",
     "Transfer the project": "roles",
     "Request an exception": None,
 }
 RELEASE_ALTERNATIVES = {"Yank the release": "yank", "Request an exception": None}
+# Removing the last live release is removing the project: the project's own ways out too.
+LAST_RELEASE_ALTERNATIVES = {
+    "Yank the release": "yank",
+    "Archive the project": "archive",
+    "Deprecate the project": "deprecate",
+    "Request an exception": None,
+}
 LOCK_ALTERNATIVES = {"Ask an admin to unlock": "mailto"}
 
 REFUSALS = [
@@ -792,7 +809,16 @@ REFUSALS = [
     ),
     (
         "proposal-2022",
-        [lock],
+        [old],
+        "owner",
+        "remove_release",
+        Action.DELETE_RELEASE,
+        "last-release.is-project",
+        LAST_RELEASE_ALTERNATIVES,
+    ),
+    (
+        "proposal-2022",
+        [second_release, lock],
         "owner",
         "remove_release",
         Action.DELETE_RELEASE,
@@ -979,7 +1005,7 @@ REFUSALS = [
     ),
     (
         "npm",
-        [depended_on],
+        [second_release, depended_on],
         "owner",
         "remove_release",
         Action.DELETE_RELEASE,
@@ -1006,7 +1032,7 @@ REFUSALS = [
     ),
     (
         "rubygems",
-        [old],
+        [second_release, old],
         "owner",
         "remove_release",
         Action.DELETE_RELEASE,
@@ -1015,7 +1041,7 @@ REFUSALS = [
     ),
     (
         "rubygems",
-        [downloaded(200_000)],
+        [downloaded(200_000), second_release],
         "owner",
         "remove_release",
         Action.DELETE_RELEASE,

@@ -157,8 +157,12 @@ def test_proposal_2022_counts_live_versions_missing_from_versions_ever():
 
 @pytest.mark.parametrize("action", [Action.DELETE_FILE, Action.DELETE_RELEASE])
 def test_proposal_2022_files_and_releases_any_time(action):
+    # A second live release: removing the only one is judged as the project (its own tests).
     project = make_project(
-        releases=[make_release(downloads=10**7)], owners=4, weekly=10**6, dependents=9
+        releases=[make_release(downloads=10**7), make_release("2.0")],
+        owners=4,
+        weekly=10**6,
+        dependents=9,
     )
     assert_decision(ask(action, project), True, "proposal-2022.files-and-releases")
 
@@ -276,19 +280,21 @@ def test_npm_project_deletion(age, dependents, weekly, owners, allowed, rule, fi
     ],
 )
 def test_npm_release_deletion_uses_the_release_age(release_age, weekly, allowed, rule):
-    project = make_project(age=OLD, releases=[make_release("2.0", age=release_age)], weekly=weekly)
+    releases = [make_release("2.0", age=release_age), make_release("1.0")]
+    project = make_project(age=OLD, releases=releases, weekly=weekly)
     decision = ask(Action.DELETE_RELEASE, project, preset="npm")
     assert_decision(decision, allowed, rule, ["Release 2.0"])
 
 
 def test_npm_file_follows_its_release_not_its_upload_time():
     release = make_release("2.0", age=OLD, file_ages=[MINUTE])
-    project = make_project(releases=[release], weekly=300)
+    project = make_project(releases=[release, make_release("1.0")], weekly=300)
     decision = ask(Action.DELETE_FILE, project, preset="npm")
     assert_decision(decision, False, "npm.downloads", ["A file follows its release's rule"])
 
     young = make_release("2.0", age=HOUR)
-    decision = ask(Action.DELETE_FILE, make_project(releases=[young], weekly=300), preset="npm")
+    project = make_project(releases=[young, make_release("1.0")], weekly=300)
+    decision = ask(Action.DELETE_FILE, project, preset="npm")
     assert_decision(decision, True, "npm.window")
 
 
@@ -353,7 +359,8 @@ def test_crates_io_download_allowance_override():
     ],
 )
 def test_rubygems_release_deletion(age, downloads, allowed, rule, figures):
-    project = make_project(releases=[make_release(age=age, downloads=downloads)])
+    releases = [make_release(age=age, downloads=downloads), make_release("0.9", age=HOUR)]
+    project = make_project(releases=releases)
     for action in (Action.DELETE_RELEASE, Action.DELETE_FILE):
         decision = ask(action, project, preset="rubygems")
         assert_decision(decision, allowed, f"rubygems.{rule}", figures)
@@ -379,7 +386,9 @@ def test_rubygems_project_deletion_follows_every_release(releases, allowed, figu
 
 @pytest.mark.parametrize("action", DELETIONS)
 def test_immutable_refuses_every_deletion(action):
-    decision = ask(action, FRESH, preset="immutable")
+    # Two live releases: the last one is judged as the project (tests of the flag).
+    project = make_project(age=HOUR, releases=(*FRESH.releases, make_release("0.1", age=HOUR)))
+    decision = ask(action, project, preset="immutable")
     assert_decision(decision, False, "immutable.no-deletion", ["immutable"])
 
 
@@ -439,7 +448,12 @@ def test_owners_cannot_lift_the_lock():
         ("pep763", Action.DELETE_RELEASE, make_project(), "pep763.release-window"),
         ("npm", Action.DELETE_PROJECT, make_project(dependents=2), "npm.dependents"),
         ("crates-io", Action.DELETE_FILE, FRESH, "crates-io.whole-projects-only"),
-        ("rubygems", Action.DELETE_RELEASE, make_project(), "rubygems.release-window"),
+        (
+            "rubygems",
+            Action.DELETE_RELEASE,
+            make_project(releases=[make_release("1.0"), make_release("1.1")]),
+            "rubygems.release-window",
+        ),
         ("immutable", Action.DELETE_PROJECT, FRESH, "immutable.no-deletion"),
         ("pypi-2025", Action.DELETE_FILE, make_project(locked=True), "lock.deletions-locked"),
         ("pypi-2025", Action.YANK, make_project(status="quarantined"), "status.quarantined"),
@@ -540,9 +554,9 @@ def test_quarantined_project_refuses_owners_and_maintainers(preset, actor, actio
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        ("active", ("archive", "deprecate", "transfer", "request_exception")),
-        ("archived", ("deprecate", "transfer", "request_exception")),
-        ("deprecated", ("archive", "transfer", "request_exception")),
+        ("active", ("yank_releases", "archive", "deprecate", "transfer", "request_exception")),
+        ("archived", ("yank_releases", "deprecate", "transfer", "request_exception")),
+        ("deprecated", ("yank_releases", "archive", "transfer", "request_exception")),
     ],
 )
 def test_refused_project_deletion_offers_the_owner_alternatives(status, expected):
@@ -644,36 +658,49 @@ def test_reservation_overrides(preset, overrides, blocked_for, figure):
 
 def test_presets_and_their_parameters():
     assert DEFAULT_PRESET == "proposal-2022"
+
+    # Every preset also has the two 0/1 flags; last_release_is_project as its registry behaves.
+    def flags(last_release_is_project):
+        return {"last_release_is_project": last_release_is_project, "critical_needs_admin": 0}
+
     assert {name: dict(params) for name, params in PRESETS.items()} == {
-        "proposal-2022": {"project_window_days": 7, "name_cooldown_hours": 24},
-        "pep763": {"window_hours": 72, "name_cooldown_hours": 24},
+        "proposal-2022": {"project_window_days": 7, "name_cooldown_hours": 24, **flags(1)},
+        "pep763": {"window_hours": 72, "name_cooldown_hours": 24, **flags(0)},
         "npm": {
             "window_hours": 72,
             "weekly_download_limit": 300,
             "max_owners": 1,
             "name_cooldown_hours": 24,
+            **flags(1),
         },
         "crates-io": {
             "window_hours": 72,
             "max_owners": 1,
             "monthly_download_allowance": 1000,
             "name_cooldown_hours": 24,
+            **flags(0),
         },
         "rubygems": {
             "release_window_days": 30,
             "release_download_limit": 100_000,
             "name_reservation_days": 100,
             "young_project_days": 30,
+            **flags(1),
         },
-        "immutable": {},
-        "pypi-2025": {},
+        "immutable": flags(1),
+        "pypi-2025": flags(0),
     }
 
 
 def test_build_config_defaults():
     config = build_config()
     assert config == PolicyConfig("proposal-2022", {"project_window_days": 7})
-    assert dict(config.params) == {"project_window_days": 7, "name_cooldown_hours": 24}
+    assert dict(config.params) == {
+        "project_window_days": 7,
+        "name_cooldown_hours": 24,
+        "last_release_is_project": 1,
+        "critical_needs_admin": 0,
+    }
     with pytest.raises(TypeError):
         config.params["project_window_days"] = 1
     assert hash(config) == hash(build_config("proposal-2022", {"name_cooldown_hours": "24"}))
@@ -684,6 +711,8 @@ def test_build_config_accepts_whole_numbers_and_numeric_strings(value):
     assert build_config("proposal-2022", {"project_window_days": value}).params == {
         "project_window_days": 3,
         "name_cooldown_hours": 24,
+        "last_release_is_project": 1,
+        "critical_needs_admin": 0,
     }
 
 
@@ -705,8 +734,12 @@ def test_build_config_rejects_an_unknown_parameter_listing_the_valid_ones():
         build_config("npm", {"window_days": 3})
     for name in PRESETS["npm"]:
         assert name in str(raised.value)
-    with pytest.raises(PolicyConfigError, match="takes no parameters"):
+    # immutable has no parameters of its own, only the flags every preset has.
+    with pytest.raises(PolicyConfigError) as raised:
         build_config("immutable", {"window_hours": 1})
+    assert str(raised.value).endswith(
+        "valid parameters are: critical_needs_admin, last_release_is_project."
+    )
 
 
 @pytest.mark.parametrize("value", [-1, "-1", "abc", "", 1.5, "1.5", True, None, "٣"])

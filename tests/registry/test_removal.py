@@ -60,6 +60,13 @@ def release(project, owner):
 
 
 @pytest.fixture
+def older_release(project, owner):
+    """An older release that stays live: removing 1.4.0 (or its files) then does not remove the
+    project's last live release, which proposal-2022 and other presets judge as the project."""
+    return publish(project, "1.3.0", actor=owner, now=OLD)
+
+
+@pytest.fixture
 def young_project(owner):
     """A project one day old with one release: its owners may delete it under most presets."""
     project = services.create_project(
@@ -130,6 +137,7 @@ def last_history(obj):
         ("pypi-2025", "project", "pypi-2025.any-time"),
     ],
 )
+@pytest.mark.usefixtures("older_release")
 def test_owner_removes_when_the_preset_allows(settings, release, owner, preset, kind, rule):
     settings.HOLDFAST_POLICY = preset
 
@@ -163,6 +171,7 @@ def test_owner_removes_when_the_preset_allows(settings, release, owner, preset, 
         ("immutable", "project", "immutable.no-deletion"),
     ],
 )
+@pytest.mark.usefixtures("older_release")
 def test_owner_refused_by_the_preset_gets_the_decision_and_nothing_changes(
     settings, project, release, owner, preset, kind, rule
 ):
@@ -383,6 +392,7 @@ def test_remove_project_takes_everything_live_and_writes_history_for_each(settin
     assert other.files.live().count() == 0
 
 
+@pytest.mark.usefixtures("older_release")
 def test_remove_release_already_removed_is_refused(release, owner):
     services.remove_release(release=release, actor=owner, reason=REASON, now=NOW)
 
@@ -563,6 +573,7 @@ def test_a_removed_release_takes_no_new_files(young_project, owner, other_user):
 
 
 @pytest.mark.parametrize("actor_fixture", ["owner", "support_user", "other_user"])
+@pytest.mark.usefixtures("older_release")
 def test_only_registry_admins_restore(request, release, owner, actor_fixture):
     event = services.remove_release(release=release, actor=owner, reason=REASON, now=NOW)
     actor = request.getfixturevalue(actor_fixture)
@@ -661,6 +672,7 @@ def test_restore_of_35_files_stays_under_the_query_budget(
         services.restore_removal(event=event, actor=admin, reason="Undo", now=NOW + HOUR)
 
 
+@pytest.mark.usefixtures("older_release")
 def test_restoring_twice_is_refused(release, owner, registry_admin):
     event = services.remove_release(release=release, actor=owner, reason=REASON, now=NOW)
     services.restore_removal(event=event, actor=registry_admin, reason="Undo", now=NOW + HOUR)
@@ -673,6 +685,7 @@ def test_restoring_twice_is_refused(release, owner, registry_admin):
     assert Release.history.count() == history
 
 
+@pytest.mark.usefixtures("older_release")
 def test_restoring_a_release_of_a_project_removed_later_is_refused(release, owner, registry_admin):
     release_event = services.remove_release(release=release, actor=owner, reason=REASON, now=NOW)
     project_event = services.remove_project(
@@ -701,6 +714,7 @@ def test_restoring_a_release_of_a_project_removed_later_is_refused(release, owne
     assert Release.objects.get(pk=release.pk).is_removed is False
 
 
+@pytest.mark.usefixtures("older_release")
 def test_restoring_files_of_a_release_removed_later_is_refused(release, owner, registry_admin):
     file_a, file_b = release.files.order_by("filename")
     files_event = services.remove_files(files=[file_a], actor=owner, reason=REASON, now=NOW)
@@ -813,6 +827,7 @@ def test_purge_removes_a_live_file_then_destroys_its_bytes_after_commit(
     assert last_history(file).history_change_reason == "AWS key in setup.py"
 
 
+@pytest.mark.usefixtures("older_release")
 def test_a_purged_file_is_never_restored(release, owner, registry_admin):
     file, kept = release.files.order_by("filename")
     event = services.remove_release(release=release, actor=owner, reason=REASON, now=NOW)
@@ -866,6 +881,7 @@ def test_two_admins_restoring_at_once_restore_once(owner, registry_admin, second
 def test_two_owners_removing_the_same_release_at_once_remove_it_once(owner, other_user):
     project = services.create_project(name="raced", owner=owner, actor=owner, reason="New", now=OLD)
     services.add_role(project=project, user=other_user, role="owner", actor=owner, reason="Co")
+    publish(project, "0.9", actor=owner, now=OLD)  # stays live: 1.0 is not the last release
     release = publish(project, "1.0", actor=owner, now=OLD, files=2)
     owners = [owner, other_user]
 

@@ -38,6 +38,13 @@ def release(project, owner):
 
 
 @pytest.fixture
+def older_release(project, owner):
+    """An older release that stays live, so removing 1.0.0 is not removing the project's last
+    live release (which proposal-2022 judges as deleting the project)."""
+    return publish(project, "0.9.0", actor=owner, now=OLD)
+
+
+@pytest.fixture
 def quarantined(project, registry_admin):
     services.quarantine_project(
         project=project, actor=registry_admin, reason="Malware report", now=NOW - HOUR
@@ -124,6 +131,7 @@ def test_unyank_of_a_release_that_is_not_yanked_is_refused(release, owner):
     assert refused.value.code == "not_yanked"
 
 
+@pytest.mark.usefixtures("older_release")
 def test_yank_of_a_removed_release_is_refused(release, owner):
     services.remove_release(release=release, actor=owner, reason="Gone", now=NOW)
 
@@ -311,6 +319,7 @@ def test_a_removed_project_keeps_its_status(settings, project, owner, act):
 # The deletion lock -------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("older_release")
 def test_deletion_lock_is_one_way_for_owners(project, release, owner, registry_admin):
     services.lock_deletions(project=project, actor=owner, reason="Protect users", now=NOW)
 

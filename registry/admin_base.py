@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -196,11 +197,14 @@ def confirm_page(
     queryset=(),
     action_name="",
     details="",
+    assessments=None,
 ):
     """The page that asks "are you sure, and why?" before an admin action or button acts.
 
     With `action_name` it posts back to the change list as the action's second step; without,
-    to its own URL. `details` is HTML shown under the list (what exactly will change).
+    to its own URL. `details` is HTML shown under the list (what exactly will change);
+    `assessments` (`registry.admin.impacts.Assessments`) what it would affect, target by target,
+    and which owners' refusals it overrides.
     """
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -208,6 +212,7 @@ def confirm_page(
         "description": description,
         "objects": objects,
         "details": details,
+        "assessments": assessments,
         "queryset": queryset,
         "form": form,
         "opts": modeladmin.model._meta,
@@ -229,12 +234,15 @@ def confirmed_action(
     submit_label="Yes, do it",
     describe=None,
     batch=False,
+    assess=None,
 ):
     """Turn `perform(modeladmin, request, target, data)` into a two-step admin action.
 
     Like Django's `delete_selected`: the first POST renders a confirmation page that lists the
     objects and asks for a reason (and whatever else `form_class` asks); the second POST
     (`post=yes`) calls `perform` for each object (or once with the queryset when `batch`).
+    `assess(queryset, now=...)` says what the action would affect (shown on that page, and
+    again when the form comes back with an error).
     A `RegistryError` becomes an error message for that object; the others still go through,
     each in its own transaction (the services are atomic).
     """
@@ -271,6 +279,7 @@ def confirmed_action(
                 submit_label=submit_label,
                 queryset=queryset,
                 action_name=perform.__name__,
+                assessments=assess(queryset, now=timezone.now()) if assess else None,
             )
 
         action.__name__ = perform.__name__

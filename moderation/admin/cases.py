@@ -24,6 +24,7 @@ from django.utils.http import urlencode
 from packaging.utils import canonicalize_name
 
 from registry import policy
+from registry.admin.impacts import assess_named, assess_projects, owner_decision
 from registry.admin_base import TrackedAdmin
 from registry.facts import Decider, is_registry_admin
 from registry.models import RoleName
@@ -44,6 +45,22 @@ FORBIDDEN_CODES = {"admin_only", "staff", "not_requester", "not_allowed"}
 CLOSED_TRIAGE = {"message", "note"}
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def named(case, now, *, judge):
+    """Assess what the request names, release by release (or its whole project)."""
+    return assess_named(
+        case.project, releases=case.releases, files=case.files, now=now, judge=judge
+    )
+
+
+# The steps whose confirmation page shows what they would affect (those that take something away
+# from installers), and, for removals, which owners' refusals they override: {effect: assess}.
+ASSESS_EFFECTS = {
+    "remove_named": lambda case, now: named(case, now, judge=True),
+    "remove_project": lambda case, now: assess_projects([case.project], now=now),
+    "quarantine": lambda case, now: assess_projects([case.project], now=now, judge=False),
+}
 
 
 def error_status(error):
@@ -303,6 +320,7 @@ class CaseAdmin(TrackedAdmin):
             "affected": self.affected(case),
             "owners": self.owners(case),
             "impact": self.impact(case, decider),
+            "impacts": named(case, now, judge=False),
             "decisions": self.owner_decisions(case, decider),
             "policy": decider.config.describe(),
             "messages_list": list(case.messages.all()),
@@ -397,15 +415,7 @@ class CaseAdmin(TrackedAdmin):
         """What the policy tells an owner who deletes what the request names, themselves."""
 
         def ask(action, release=None, file=None):
-            return policy.decide(
-                action,
-                project=decider.facts,
-                actor=policy.ActorRole.OWNER,
-                now=decider.now,
-                config=decider.config,
-                release=decider.release_facts(release) if release is not None else None,
-                file=decider.file_facts(file) if file is not None else None,
-            )
+            return owner_decision(decider, action, release=release, file=file)
 
         files = list(case.files.select_related("release").order_by("filename"))
         releases = list(case.releases.order_by("created_at", "pk"))
@@ -518,13 +528,19 @@ class CaseAdmin(TrackedAdmin):
                 "Sent to the requester by email and on their private page, and recorded in the "
                 "history with your name."
             )
+        now = timezone.now()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"{transition.label}: {case.reference}",
             "case": case,
             "transition": transition,
-            "plan": services.plan(case, transition, timezone.now()),
+            "plan": services.plan(case, transition, now),
+            "impacts": (
+                ASSESS_EFFECTS[transition.effect](case, now)
+                if transition.effect in ASSESS_EFFECTS
+                else None
+            ),
             "waiting_for": state_texts.waiting_for(case.kind, case.state),
             "form": form,
             "error": error,

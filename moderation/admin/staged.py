@@ -5,8 +5,10 @@ selected case, the plan of the transition that case would take, and the engine c
 """
 
 from django.contrib import admin
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from registry.admin.impacts import Assessor, assess_each
 from registry.admin_base import ConfirmItem, TrackedAdmin, confirmed_action
 from registry.facts import is_registry_admin
 
@@ -16,6 +18,16 @@ from ..services import staged
 from ..workflow import Kind
 from .filters import StagedDueListFilter
 from .forms import ExtendForm
+
+
+def assess_staged(cases, *, now):
+    """What removing each case's project or release would affect, and what it overrides."""
+    assessor = Assessor(now=now)
+
+    def assess_one(case):
+        return assessor.release(case.release) if case.release_id else assessor.project(case.project)
+
+    return assess_each(cases, assess_one)
 
 
 def describe_with_plan(names):
@@ -38,6 +50,7 @@ def describe_with_plan(names):
     permissions=["act"],
     submit_label="Remove",
     describe=describe_with_plan(["approve"]),
+    assess=assess_staged,
 )
 def approve_staged(modeladmin, request, case, data):
     staged.approve(case=case, actor=request.user, reason=data["reason"])
@@ -78,6 +91,22 @@ class StagedRemovalAdmin(TrackedAdmin):
     ordering = ["next_step_at", "pk"]
     actions = [approve_staged, keep_staged, extend_staged]
     history_list_display = []  # "Changed by" and "Change reason" are simple-history's own
+    readonly_fields = ["what_removal_would_affect"]
+
+    class Media:
+        css = {"all": ["registry/admin-impact.css"]}
+
+    def get_fields(self, request, obj=None):
+        # What the removal would affect comes right after what is being removed.
+        shown = self.readonly_fields
+        fields = [name for name in super().get_fields(request, obj) if name not in shown]
+        at = fields.index("release") + 1 if "release" in fields else 0
+        return [*fields[:at], *shown, *fields[at:]]
+
+    @admin.display(description="what its removal would affect")
+    def what_removal_would_affect(self, case):
+        assessments = assess_staged([case], now=timezone.now())
+        return render_to_string("admin/_impacts.html", {"assessments": assessments})
 
     @admin.display(description="next step")
     def next_step(self, case):

@@ -18,18 +18,34 @@ ADMIN_CATEGORIES = [
 ]
 
 
+def chosen_category(label, choices, *, prompt, missing, **extra):
+    """A required choice with no default: the admin picks the kind themselves, every time."""
+    return forms.ChoiceField(
+        label=label,
+        choices=[("", prompt), *choices],
+        error_messages={"required": missing},
+        **extra,
+    )
+
+
 class RemovalForm(ReasonOnlyForm):
-    category = forms.ChoiceField(
-        label="Kind of removal",
-        choices=ADMIN_CATEGORIES,
+    category = chosen_category(
+        "Kind of removal",
+        ADMIN_CATEGORIES,
+        prompt="Choose the kind of removal…",
+        missing="Choose the kind of removal: it is recorded with the removal event, beside "
+        "your reason.",
         help_text="Removal is soft: the rows and bytes stay, and one restore undoes it.",
     )
 
 
 class PurgeForm(ReasonOnlyForm):
-    category = forms.ChoiceField(
-        label="Why the bytes must be destroyed",
-        choices=[(c.value, c.label) for c in services.PURGE_CATEGORIES],
+    category = chosen_category(
+        "Why the bytes must be destroyed",
+        [(c.value, c.label) for c in services.PURGE_CATEGORIES],
+        prompt="Choose why…",
+        missing="Choose why the bytes must be destroyed: only a legal or a security reason "
+        "allows a purge.",
     )
 
 

@@ -1,27 +1,36 @@
 """Projects, their roles, releases, files and dependencies in the admin."""
 
+from functools import partial
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from packaging.utils import canonicalize_name
 
 from .. import services
 from ..admin_base import (
     ConfirmItem,
+    EstimatedCountPaginator,
     PlainQueryMixin,
     ReadOnlyTrackedAdmin,
     RemovedListFilter,
     confirmed_action,
 )
 from ..facts import dependents_of
+from ..impact import impact_of
 from ..models import (
     Dependency,
     DownloadCount,
     File,
     FilenameRegistry,
+    Popularity,
     Project,
     Release,
     Role,
@@ -38,6 +47,7 @@ from .common import (
     by_project,
     removal_message,
 )
+from .impacts import assess_files, assess_projects, assess_releases
 
 
 @confirmed_action(
@@ -48,6 +58,7 @@ from .common import (
     permissions=["act"],
     form_class=RemovalForm,
     submit_label="Remove",
+    assess=assess_projects,
 )
 def remove_projects(modeladmin, request, project, data):
     event = services.remove_project(
@@ -62,6 +73,7 @@ def remove_projects(modeladmin, request, project, data):
     "nothing until the quarantine is lifted.",
     permissions=["act"],
     submit_label="Quarantine",
+    assess=partial(assess_projects, judge=False),
 )
 def quarantine_projects(modeladmin, request, project, data):
     services.quarantine_project(project=project, actor=request.user, reason=data["reason"])
@@ -91,17 +103,58 @@ def unlock_deletions(modeladmin, request, project, data):
     return f"Deletions of {project} are unlocked."
 
 
+class CriticalListFilter(admin.SimpleListFilter):
+    title = "critical"
+    parameter_name = "critical"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Critical"), ("no", "Not critical")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(popularity__critical=True)
+        if self.value() == "no":
+            return queryset.exclude(popularity__critical=True)
+        return queryset
+
+
+def critical_badge(popularity):
+    """The "critical" badge of a project's Popularity (empty for the others)."""
+    if popularity is None or not popularity.critical:
+        return ""
+    return format_html(
+        '<span class="badge critical" title="Rank {} of {} by downloads in the last 30 days">'
+        "critical</span>",
+        intcomma(popularity.rank),
+        intcomma(popularity.ranked_among),
+    )
+
+
 @admin.register(Project)
 class ProjectAdmin(AdminPowersMixin, NormalizedNameSearchMixin, ReadOnlyTrackedAdmin):
-    list_display = ["name", "status", "created_at", "deletion_locked", "removed_at"]
-    list_filter = ["status", "deletion_locked", RemovedListFilter]
+    list_display = ["name", "status", "critical", "created_at", "deletion_locked", "removed_at"]
+    list_filter = ["status", CriticalListFilter, "deletion_locked", RemovedListFilter]
     search_fields = ["normalized_name"]
-    list_select_related = ["successor"]
+    list_select_related = ["successor", "popularity"]
     autocomplete_fields = ["successor"]
     date_hierarchy = None
     history_list_display = HISTORY_COLUMNS
-    readonly_fields = ["normalized_name", "depended_on_by"]
+    readonly_fields = ["normalized_name", "critical", "depended_on_by", "impact"]
     actions = [remove_projects, quarantine_projects, release_quarantines, unlock_deletions]
+
+    class Media:
+        css = {"all": ["registry/admin-impact.css"]}
+
+    @admin.display(description="critical", ordering="popularity__critical")
+    def critical(self, project):
+        # Selected with the row (`list_select_related`); a project never ranked has no row.
+        return critical_badge(getattr(project, "popularity", None))
+
+    @admin.display(description="impact")
+    def impact(self, project):
+        return render_to_string(
+            "registry/_impact.html", {"impact": impact_of(project, now=timezone.now())}
+        )
 
     def history_view(self, request, object_id, extra_context=None):
         """The project's timeline, its releases', files', roles' and removals' included: the
@@ -131,7 +184,8 @@ class ProjectAdmin(AdminPowersMixin, NormalizedNameSearchMixin, ReadOnlyTrackedA
         return ", ".join(names) + (f" and {more} more" if more else "")
 
     fieldsets = [
-        (None, {"fields": ["name", "normalized_name", "created_at", "depended_on_by"]}),
+        (None, {"fields": ["name", "normalized_name", "created_at", "critical"]}),
+        ("Who depends on it and how much it is used", {"fields": ["depended_on_by", "impact"]}),
         ("Status", {"fields": ["status", "status_reason", "successor"]}),
         (
             "Deletion lock",
@@ -161,6 +215,7 @@ class RoleAdmin(ReadOnlyTrackedAdmin):
     permissions=["act"],
     form_class=RemovalForm,
     submit_label="Remove",
+    assess=assess_releases,
 )
 def remove_releases(modeladmin, request, release, data):
     event = services.remove_release(
@@ -203,6 +258,7 @@ def _describe_file(file):
     submit_label="Remove",
     describe=_describe_file,
     batch=True,
+    assess=assess_files,
 )
 def remove_files(modeladmin, request, queryset, data):
     events = [
@@ -224,6 +280,7 @@ def remove_files(modeladmin, request, queryset, data):
     submit_label="Destroy the bytes",
     describe=_describe_file,
     batch=True,
+    assess=assess_files,
 )
 def purge_files(modeladmin, request, queryset, data):
     purged = []
@@ -262,12 +319,9 @@ class DependencyAdmin(NormalizedNameSearchMixin, ReadOnlyTrackedAdmin):
     history_list_display = HISTORY_COLUMNS
 
 
-@admin.register(DownloadCount)
-class DownloadCountAdmin(PlainQueryMixin, admin.ModelAdmin):
-    list_display = ["file", "project", "day", "count"]
-    list_select_related = ["file", "project"]
-    search_fields = ["project__normalized_name"]
-    autocomplete_fields = ["file", "project"]
+class FiguresAdmin(PlainQueryMixin, admin.ModelAdmin):
+    """Counted figures (downloads, ranks): read in the admin, never added, changed or deleted."""
+
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -278,3 +332,37 @@ class DownloadCountAdmin(PlainQueryMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Popularity)
+class PopularityAdmin(NormalizedNameSearchMixin, FiguresAdmin):
+    """The scheduler's ranking by 30-day downloads (`services.recompute_popularity`): read
+    only, since it is rewritten every hour."""
+
+    list_display = ["project", "rank", "ranked_among", "downloads_30_days", "critical_mark"]
+    list_filter = ["critical"]
+    list_select_related = ["project"]
+    search_fields = ["project__normalized_name"]
+    normalized_search_field = "project__normalized_name"
+    ordering = ["rank", "project"]
+    paginator = EstimatedCountPaginator
+
+    class Media:
+        css = {"all": ["registry/admin-impact.css"]}
+
+    @admin.display(description="critical", ordering="critical")
+    def critical_mark(self, popularity):
+        return critical_badge(popularity)
+
+    def has_view_permission(self, request, obj=None):
+        # Figures derived from the projects' downloads: whoever may see projects sees them,
+        # with no permission of their own for the staff groups to be given.
+        return request.user.has_perm("registry.view_project")
+
+
+@admin.register(DownloadCount)
+class DownloadCountAdmin(FiguresAdmin):
+    list_display = ["file", "project", "day", "count"]
+    list_select_related = ["file", "project"]
+    search_fields = ["project__normalized_name"]
+    autocomplete_fields = ["file", "project"]

@@ -781,7 +781,7 @@ def downloaded(count):
 
 # preset, setups, actor, page, action, rule, alternatives (label: expected link page or None)
 PROJECT_ALTERNATIVES = {
-    "Yank its releases": None,
+    "Yank its releases": "yank_releases",
     "Archive the project": "archive",
     "Deprecate the project": "deprecate",
     "Transfer the project": "roles",

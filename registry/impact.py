@@ -13,8 +13,8 @@ the dependency graph (at most eight, whatever the project, its dependents or the
   is the newest live, non-yanked release matching their requirement (removing it changes what
   they resolve to) and for which it is the only one (removing it breaks them).
 
-The templates `registry/_impact.html` (pages) and `admin/registry/_impact.html` (the admin) say
-the same `Impact` in words.
+The template `registry/_impact.html` says an `Impact` in words, on maintainers' pages and in the
+admin alike (`registry/admin/impacts.py` gathers one per target of an admin action).
 """
 
 from dataclasses import dataclass

@@ -18,7 +18,6 @@ is a fixed number of statements, whatever its size), and the time per case falls
 """
 
 import argparse
-import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -173,24 +172,9 @@ def main():
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
+    from tests.benchmarks.harness import in_throwaway_database
 
-    django.setup()
-    from django.test.utils import (
-        setup_databases,
-        setup_test_environment,
-        teardown_databases,
-        teardown_test_environment,
-    )
-
-    setup_test_environment()  # among other things, emails go to memory
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
-        run(args)
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        teardown_test_environment()
+    in_throwaway_database(run, args)
 
 
 if __name__ == "__main__":

@@ -109,29 +109,26 @@ def seed_requests(projects, *, rng, now, history):
     staged = []
     for project in projects:
         if project.status == ProjectStatus.DEPRECATED:
+            # Open in its first stage (the project is deprecated); some already due.
             created = now - timedelta(days=rng.uniform(1, 40))
-            staged.append(
-                StagedRemoval(
-                    project=project,
-                    state=StagedState.DEPRECATED,
-                    requested_by_id=owner[project.pk],
-                    message=f"{project.name} is deprecated and will be removed.",
-                    created_at=created,
-                    next_step_at=created + timedelta(days=30),
-                )
-            )
+            state, message = StagedState.DEPRECATED, "is deprecated and will be removed."
+            times = {"next_step_at": created + timedelta(days=30)}
         elif project.status == ProjectStatus.ACTIVE and rng.random() < 0.01:
             created = now - timedelta(days=rng.uniform(30, 400))
-            staged.append(
-                StagedRemoval(
-                    project=project,
-                    state=StagedState.CANCELLED,
-                    requested_by_id=owner[project.pk],
-                    message=f"{project.name} was to be removed; its owners changed their mind.",
-                    created_at=created,
-                    closed_at=created + timedelta(days=rng.uniform(1, 20)),
-                )
+            state, message = StagedState.CANCELLED, "was to be removed; its owners kept it."
+            times = {"closed_at": created + timedelta(days=rng.uniform(1, 20))}
+        else:
+            continue
+        staged.append(
+            StagedRemoval(
+                project=project,
+                state=state,
+                requested_by_id=owner[project.pk],
+                message=f"{project.name} {message}",
+                created_at=created,
+                **times,
             )
+        )
     staged = StagedRemoval.objects.bulk_create(staged, batch_size=BATCH)
     _with_history(StagedRemoval, staged, history=history, when=lambda case: case.created_at)
     written["staged removals"] = len(staged)

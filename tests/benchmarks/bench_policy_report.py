@@ -11,7 +11,8 @@ database itself.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/holdfast \\
     .venv/bin/python tests/benchmarks/bench_policy_report.py [--steps 10000,50000,100000]
 
-The registry is heavy-tailed like a real one: most projects have one or two releases and a few
+The registry is written by `registry.scale.create_registry` (the engine of `manage.py
+seed_scale`), without history rows or big projects. It is heavy-tailed like a real one: most projects have one or two releases and a few
 have hundreds; each release has one to a few dozen files; some projects are placeholders (only
 0.0.0), brand new, deletion-locked, archived, deprecated or quarantined; some releases and files
 are removed; the latest releases require other projects, the popular ones far more often; and

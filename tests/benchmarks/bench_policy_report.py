@@ -12,12 +12,9 @@ database itself.
     .venv/bin/python tests/benchmarks/bench_policy_report.py [--steps 10000,50000,100000]
 
 The registry is written by `registry.scale.create_registry` (the engine of `manage.py
-seed_scale`), without history rows or big projects. It is heavy-tailed like a real one: most projects have one or two releases and a few
-have hundreds; each release has one to a few dozen files; some projects are placeholders (only
-0.0.0), brand new, deletion-locked, archived, deprecated or quarantined; some releases and files
-are removed; the latest releases require other projects, the popular ones far more often; and
-daily downloads fall off with popularity (a power law), a third of the tail having none.
-Popularity (ranks, critical projects) is computed as the scheduler does.
+seed_scale`, whose docstring describes its shape), without history rows or big projects: heavy
+tails of releases and files, removed rows, every project status, dependencies and downloads that
+fall off with popularity. Popularity (ranks, critical projects) is computed as the scheduler does.
 
 What to look for: the query count is the same at every size (a fixed number of streamed
 queries), and the time grows in proportion to the projects, releases and files judged. "facts s"

@@ -51,3 +51,25 @@ def unregister_project_notices(provider: NoticeProvider) -> None:
     """Forget `provider` (tests register their own and must leave none behind)."""
     if provider in _providers:
         _providers.remove(provider)
+
+
+# Seeders: `manage.py seed_scale` writes the registry's rows, then asks every registered seeder
+# to add its own (moderation adds its requests) without the registry importing that app.
+
+Seeder = Callable[..., dict[str, int]]
+
+_seeders: list[Seeder] = []
+
+
+def register_scale_seeder(seeder: Seeder) -> Seeder:
+    """Register `seeder(projects, *, rng, now, history)`, called by `seed_scale` after the
+    registry is written with the seeded projects (a list of `Project`, ordered by name), a
+    `random.Random` of the run, the run's "now" and whether to write history rows. It returns
+    the rows it wrote per kind (for the command's summary)."""
+    if seeder not in _seeders:
+        _seeders.append(seeder)
+    return seeder
+
+
+def scale_seeders() -> list[Seeder]:
+    return list(_seeders)

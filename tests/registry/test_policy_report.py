@@ -19,7 +19,7 @@ from registry.models import Project
 from registry.reports import chart, output
 from registry.reports.compare import compare
 from registry.reports.facts import live_project_facts
-from tests.benchmarks.bench_policy_report import create_registry
+from registry.scale import create_registry
 from tests.factories import (
     FileFactory,
     ProjectFactory,

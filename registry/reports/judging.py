@@ -10,6 +10,13 @@ _PROJECT, _RELEASE, _FILE = (
 )
 
 
+def _file_allowed(facts, release, file, config, now):
+    """Whether an owner may delete `file` of `release` on its own."""
+    return policy.decide(
+        _FILE, project=facts, actor=_OWNER, now=now, config=config, release=release, file=file
+    ).allowed
+
+
 def judge(facts, *, config, now):
     """Return (project decision, deletable releases, deletable files) for one project.
 
@@ -29,33 +36,18 @@ def judge(facts, *, config, now):
         for file in release.files:
             allowed = by_upload.get(file.uploaded_at)
             if allowed is None:
-                allowed = by_upload[file.uploaded_at] = decide(
-                    _FILE,
-                    project=facts,
-                    actor=_OWNER,
-                    now=now,
-                    config=config,
-                    release=release,
-                    file=file,
-                ).allowed
+                allowed = by_upload[file.uploaded_at] = _file_allowed(
+                    facts, release, file, config, now
+                )
             files += allowed
     return project, releases, files
 
 
 def judge_each_file(facts, *, config, now):
     """Like `judge`, with every file judged on its own: what `judge`'s sharing must equal."""
-    decide = policy.decide
     project, releases, _files = judge(facts, config=config, now=now)
     files = sum(
-        decide(
-            _FILE,
-            project=facts,
-            actor=_OWNER,
-            now=now,
-            config=config,
-            release=release,
-            file=file,
-        ).allowed
+        _file_allowed(facts, release, file, config, now)
         for release in facts.releases
         for file in release.files
     )

@@ -271,6 +271,40 @@ def create_registry(
     }
 
 
+def journal(*, since_project=0):
+    """Write the change journal the services would have written for the generated rows.
+
+    One "create" per project, one "new release" per release and one "add … file" per file
+    (projects with a pk above `since_project`), in time order, in three INSERT … SELECT
+    statements; then every project's `last_serial` in one UPDATE. Removals are not replayed: a
+    mirror that starts now sees the removed rows as absent, which is what they are.
+    """
+    from django.db import connection
+
+    from registry.models import Change, File, Project, Release
+
+    change, project, release, file = (
+        model._meta.db_table for model in (Change, Project, Release, File)
+    )
+    columns = f"INSERT INTO {change} (project_id, name, version, filename, action, submitted_at)"
+    statements = [
+        f"{columns} SELECT p.id, p.name, '', '', 'create', p.created_at FROM {project} p "
+        "WHERE p.id > %s ORDER BY p.created_at, p.id",
+        f"{columns} SELECT p.id, p.name, r.version, '', 'new release', r.created_at "
+        f"FROM {release} r JOIN {project} p ON p.id = r.project_id WHERE p.id > %s "
+        "ORDER BY r.created_at, r.id",
+        f"{columns} SELECT p.id, p.name, r.version, f.filename, 'add ' || CASE f.packagetype "
+        "WHEN 'sdist' THEN 'source' ELSE f.python_version END || ' file ' || f.filename, "
+        f"f.uploaded_at FROM {file} f JOIN {release} r ON r.id = f.release_id "
+        f"JOIN {project} p ON p.id = r.project_id WHERE p.id > %s ORDER BY f.uploaded_at, f.id",
+        f"UPDATE {project} SET last_serial = (SELECT MAX(c.id) FROM {change} c "
+        f"WHERE c.project_id = {project}.id) WHERE id > %s",
+    ]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement, [since_project])
+
+
 def finish(*, now=NOW):
     """Recompute popularity as the scheduler does, then (PostgreSQL) ANALYZE."""
     from django.db import connection

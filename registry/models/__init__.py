@@ -11,10 +11,12 @@ any is deactivated (`is_active=False`), never deleted.
 
 Where to look: `projects` (projects and roles), `releases` (releases, files, the filename
 registry, dependencies), `removals` (removal events and name reservations), `tokens`,
-`downloads`; `base` is the soft-removal shape they share. Import from this package.
+`downloads`, `changes` (the change serial journal, the outbox); `base` is the soft-removal
+shape they share. Import from this package.
 """
 
 from .base import NO_DELETE_PERMISSIONS, Removable, RemovableQuerySet
+from .changes import Change, OutboxKind, OutboxMessage
 from .downloads import DownloadCount, Popularity
 from .projects import Project, ProjectQuerySet, ProjectStatus, Role, RoleName, RoleQuerySet
 from .releases import (
@@ -44,6 +46,7 @@ __all__ = [
     "NO_DELETE_PERMISSIONS",
     "ApiToken",
     "ApiTokenQuerySet",
+    "Change",
     "Dependency",
     "DownloadCount",
     "File",
@@ -52,6 +55,8 @@ __all__ = [
     "Index",
     "NameReservation",
     "NameReservationQuerySet",
+    "OutboxKind",
+    "OutboxMessage",
     "PackageType",
     "Popularity",
     "Project",

@@ -97,8 +97,16 @@ class Project(Removable):
         related_name="+",
     )
 
+    last_serial = models.BigIntegerField(
+        "last change serial",
+        default=0,
+        editable=False,
+        help_text="The serial of the newest change clients can see (registry.models.changes).",
+    )
+
     objects = ProjectQuerySet.as_manager()
-    history = tracked_history()
+    # last_serial is a stamp of the change journal, which is the record of those changes.
+    history = tracked_history(excluded_fields=["last_serial"])
 
     class Meta(Removable.Meta):
         verbose_name = "project"

@@ -13,6 +13,7 @@ from ..history import bulk_update_tracked, record
 from ..models import Project, ProjectStatus, Release, Role, RoleName
 from ..policy import Action
 from ..validators import validate_project_name
+from .changes import entry, record_change, record_changes
 from .errors import RegistryError
 from .guards import (
     check_policy,
@@ -73,6 +74,7 @@ def create_project(*, name, owner, actor, reason, now=None):
             actor=actor,
             reason=reason,
         ).save()
+        record_change(project=project, action="create", actor=actor, now=now)
     return project
 
 
@@ -111,6 +113,7 @@ def _register_removed_name(*, project, name, owner, actor, reason, now):
     role.ended_at = None
     record(role, actor=actor, reason=reason).save()
     end_removed_project_reservation(project=project, actor=actor, now=now)
+    record_change(project=project, action="create", actor=actor, now=now)
     return project
 
 
@@ -127,12 +130,15 @@ def _acting_on(*, project, action, actor, now):
         yield project
 
 
-def _set_status(*, project, status, status_reason, actor, reason, successor=None):
+def _set_status(*, project, status, status_reason, actor, reason, successor=None, now=None):
     project.status = status
     project.status_reason = status_reason
     project.successor = successor
     record(project, actor=actor, reason=reason).save(
         update_fields=["status", "status_reason", "successor"]
+    )
+    record_change(
+        project=project, action=f"set status {status}", actor=actor, now=now or timezone.now()
     )
     return project
 
@@ -150,6 +156,7 @@ def archive_project(*, project, actor, reason, now=None):
             status_reason=reason,
             actor=actor,
             reason=reason,
+            now=now,
         )
 
 
@@ -166,6 +173,7 @@ def unarchive_project(*, project, actor, reason, now=None):
             status_reason="",
             actor=actor,
             reason=reason,
+            now=now,
         )
 
 
@@ -199,6 +207,7 @@ def deprecate_project(*, project, message, actor, reason, successor=None, now=No
             successor=successor,
             actor=actor,
             reason=reason,
+            now=now,
         )
 
 
@@ -215,6 +224,7 @@ def undeprecate_project(*, project, actor, reason, now=None):
             status_reason="",
             actor=actor,
             reason=reason,
+            now=now,
         )
 
 
@@ -233,6 +243,7 @@ def quarantine_project(*, project, actor, reason, now=None):
             status_reason=reason,
             actor=actor,
             reason=reason,
+            now=now,
         )
 
 
@@ -251,6 +262,7 @@ def release_quarantine(*, project, actor, reason, now=None):
             status_reason="",
             actor=actor,
             reason=reason,
+            now=now,
         )
 
 
@@ -275,6 +287,13 @@ def yank_release(*, release, actor, reason, now=None):
             )
         _mark_yanked(release, actor=actor, reason=reason, now=now)
         record(release, actor=actor, reason=reason).save(update_fields=YANK_FIELDS)
+        record_change(
+            project=release.project,
+            action="yank release",
+            version=release.version,
+            actor=actor,
+            now=now,
+        )
     return release
 
 
@@ -314,6 +333,11 @@ def yank_releases(*, project, actor, reason, now=None):
             )
             _mark_yanked(release, actor=actor, reason=reason, now=now)
         bulk_update_tracked(Release, releases, YANK_FIELDS, actor=actor, reason=reason, when=now)
+        record_changes(
+            [entry(project, "yank release", version=release.version) for release in releases],
+            actor=actor,
+            now=now,
+        )
     return releases
 
 
@@ -343,6 +367,13 @@ def unyank_release(*, release, actor, reason, now=None):
         release.yanked_by = None
         record(release, actor=actor, reason=reason).save(
             update_fields=["yanked", "yanked_reason", "yanked_at", "yanked_by"]
+        )
+        record_change(
+            project=release.project,
+            action="unyank release",
+            version=release.version,
+            actor=actor,
+            now=now,
         )
     return release
 

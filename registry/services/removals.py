@@ -23,6 +23,7 @@ from ..models import (
 )
 from ..policy import Action
 from ..words import counted
+from .changes import Entry, entry, file_action, record_change, record_changes
 from .errors import PolicyRefusal, RegistryError
 from .guards import (
     check_policy,
@@ -56,6 +57,7 @@ def mark_pending_removal(*, project, release=None, actor, reason, now=None):
             return target
         target.pending_removal_at = now
         record(target, actor=actor, reason=reason).save(update_fields=["pending_removal_at"])
+        _record_pending(project, release, "pending removal", actor=actor, now=now)
     return target
 
 
@@ -85,7 +87,26 @@ def mark_pending_removal_many(*, projects=(), releases=(), actor, reason, now):
                     model, rows, ["pending_removal_at"], actor=actor, reason=reason, when=now
                 )
             marked[model] = rows
+        names = dict(
+            Project.objects.filter(pk__in={row.project_id for row in marked[Release]}).values_list(
+                "pk", "name"
+            )
+        )
+        record_changes(
+            [entry(row, "pending removal") for row in marked[Project]]
+            + [
+                Entry(row.project_id, names[row.project_id], "pending removal", row.version)
+                for row in marked[Release]
+            ],
+            actor=actor,
+            now=now,
+        )
     return marked[Project], marked[Release]
+
+
+def _record_pending(project, release, action, *, actor, now):
+    version = release.version if release is not None else ""
+    record_change(project=project, action=action, version=version, actor=actor, now=now)
 
 
 def clear_pending_removal(*, project, release=None, actor, reason, now=None):
@@ -98,6 +119,9 @@ def clear_pending_removal(*, project, release=None, actor, reason, now=None):
             return target
         target.pending_removal_at = None
         record(target, actor=actor, reason=reason).save(update_fields=["pending_removal_at"])
+        _record_pending(
+            project, release, "pending removal ended", actor=actor, now=now or timezone.now()
+        )
     return target
 
 
@@ -207,6 +231,19 @@ def remove_files(*, files, actor, reason, category=None, now=None):
             summary={"project": project.name, "files": sorted(f.filename for f in locked)},
         )
         _mark_removed(model=File, objs=locked, event=event, actor=actor, reason=reason, now=now)
+        record_changes(
+            [
+                entry(
+                    project,
+                    file_action("remove", file),
+                    version=file.release.version,
+                    filename=file.filename,
+                )
+                for file in sorted(locked, key=lambda file: file.pk)
+            ],
+            actor=actor,
+            now=now,
+        )
     return event
 
 
@@ -241,6 +278,9 @@ def remove_release(*, release, actor, reason, category=None, now=None):
             model=Release, objs=[release], event=event, actor=actor, reason=reason, now=now
         )
         _mark_removed(model=File, objs=files, event=event, actor=actor, reason=reason, now=now)
+        record_change(
+            project=project, action="remove release", version=release.version, actor=actor, now=now
+        )
     return event
 
 
@@ -285,6 +325,7 @@ def remove_project(*, project, actor, reason, category=None, now=None):
             project=decider.facts, now=now, config=decider.config
         )
         reserve_removed_name(project=project, rule=rule, actor=actor, now=now)
+        record_change(project=project, action="remove project", actor=actor, now=now)
     return event
 
 
@@ -443,6 +484,7 @@ def restore_removal(*, event, actor, reason, now=None):
             }
             fields.append("summary")
         record(event, actor=actor, reason=reason).save(update_fields=fields)
+        _record_restore(project, projects, releases, files, actor=actor, now=now)
     return RestoreResult(
         event,
         len(projects),
@@ -451,6 +493,33 @@ def restore_removal(*, event, actor, reason, now=None):
         purged,
         hollow_versions,
         " ".join(_left_removed(project, purged, hollow_versions)),
+    )
+
+
+def _record_restore(project, projects, releases, files, *, actor, now):
+    versions = (
+        dict(
+            Release.objects.filter(pk__in={file.release_id for file in files}).values_list(
+                "pk", "version"
+            )
+        )
+        if files
+        else {}
+    )
+    record_changes(
+        [entry(project, "restore project") for _ in projects]
+        + [entry(project, "restore release", version=release.version) for release in releases]
+        + [
+            entry(
+                project,
+                f"restore file {file.filename}",
+                version=versions[file.release_id],
+                filename=file.filename,
+            )
+            for file in files
+        ],
+        actor=actor,
+        now=now,
     )
 
 
@@ -502,6 +571,20 @@ def purge_files(*, files, actor, reason, category, now=None):
                 actor=actor,
                 reason=reason,
                 when=now,
+            )
+            purged = File.objects.filter(pk__in=[file.pk for file in locked]).order_by("pk")
+            record_changes(
+                [
+                    Entry(project_id, name, f"purge file {filename}", version, filename)
+                    for filename, version, project_id, name in purged.values_list(
+                        "filename",
+                        "release__version",
+                        "release__project_id",
+                        "release__project__name",
+                    )
+                ],
+                actor=actor,
+                now=now,
             )
         storage = File._meta.get_field("blob").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in blob_names])

@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..policy import Action
 from ..validators import parse_version
+from .changes import file_action, record_change
 from .errors import RegistryError
 from .guards import first_message, locked_project, require_reason
 from .projects import create_project
@@ -72,6 +73,13 @@ def create_release(*, project, version, actor, reason, now=None):
                 f"{project.name} {version} was created by another upload a moment ago.",
                 code="version_exists",
             ) from None
+        record_change(
+            project=project,
+            action="new release",
+            version=release.version,
+            actor=actor,
+            now=release.created_at,
+        )
     return release
 
 
@@ -354,6 +362,14 @@ def _save_file(*, file, content, actor, reason, now):
         ) from None
     file.blob.save(file.filename, ContentFile(content), save=False)
     record(file, actor=actor, reason=reason).save()
+    record_change(
+        project=file.release.project,
+        action=file_action("add", file),
+        version=file.release.version,
+        filename=file.filename,
+        actor=actor,
+        now=now,
+    )
 
 
 def set_dependencies(*, release, requirements: Iterable[str], actor, reason):

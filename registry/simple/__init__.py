@@ -11,8 +11,9 @@ project status markers (PEP 792, API version 1.4).
 
 Speed: a project page is a fixed number of queries whatever its size (the project, its files,
 and for JSON its versions), fetches only the columns it prints, and is joined as strings, never
-rendered per file through a template. Pages carry an ETag (a hash of the body): a client that
-holds the page gets a 304 instead of the body.
+rendered per file through a template. Pages carry `X-PyPI-Last-Serial` (the project's change
+serial, `registry.services.changes`) and an ETag derived from it: a client that holds the page
+gets a 304 after one query, before the page is built.
 """
 
 from .files import download, file_metadata, record_download

@@ -13,17 +13,20 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from packaging.version import InvalidVersion, Version
 
-from ..models import File, Index, Project, Release
+from ..models import Change, File, Index, Project, Release
 from ..validators import PROJECT_NAME_MAX_LENGTH, PROJECT_NAME_RE, normalize_project_name
 from .protocol import (
     API_VERSION,
     JSON_V1,
     PAGE_CACHE_CONTROL,
+    SERIAL_HEADER,
     _content_type,
     _negotiate,
     _page_response,
     _plain,
     _safe_methods_only,
+    not_modified,
+    page_etag,
 )
 
 INDEX_CHUNK = 2000
@@ -87,6 +90,9 @@ def index(request, index):
         (chunk.encode() for chunk in body), content_type=_content_type(media_type)
     )
     response["Cache-Control"] = PAGE_CACHE_CONTROL
+    # PyPI's root index carries the newest serial of the whole index (one primary-key lookup).
+    newest = Change.objects.order_by("-pk").values_list("pk", flat=True).first()
+    response[SERIAL_HEADER] = str(newest or 0)
     patch_vary_headers(response, ["Accept"])
     return response
 
@@ -155,6 +161,7 @@ class _Project(NamedTuple):
     status: str
     status_reason: str
     pending_removal_at: object
+    last_serial: int
     index: str
 
 
@@ -308,5 +315,10 @@ def project_page(request, name, index):
     if row is None:
         return _project_not_found(normalized, index)
     project = _Project(*row, index)
+    etag = page_etag(project.last_serial, index, media_type)
+    unchanged = not_modified(request, etag=etag, serial=project.last_serial, media_type=media_type)
+    if unchanged is not None:
+        return unchanged
     render = _project_json if media_type == JSON_V1 else _project_html
-    return _page_response(request, render(project, _files_url_prefix()), media_type)
+    body = render(project, _files_url_prefix())
+    return _page_response(request, body, media_type, etag=etag, serial=project.last_serial)

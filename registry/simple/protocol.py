@@ -1,5 +1,6 @@
 """What every answer of the index shares: media types and their negotiation (PEP 691),
-plain-text refusals, GET and HEAD only, and the ETag that turns a repeat request into a 304."""
+plain-text refusals, GET and HEAD only, and the serial-derived ETag that turns a repeat request
+into a 304 before the page is built."""
 
 import functools
 import hashlib
@@ -152,15 +153,41 @@ def _content_type(media_type):
     return media_type if media_type == JSON_V1 else f"{media_type}; charset=utf-8"
 
 
-def _page_response(request, body, media_type):
-    """Return the page with its validators, or a 304 if the client already holds this body."""
-    content = body.encode()
-    response = HttpResponse(content, content_type=_content_type(media_type))
+# Bump when the pages' bytes change for the same serial (a new field, a new URL layout), so that
+# clients' and caches' copies made by the previous code are not taken for current.
+PAGE_FORMAT = 1
+SERIAL_HEADER = "X-PyPI-Last-Serial"
+
+
+def page_etag(serial, index, media_type):
+    """The ETag of a project page: its serial, its index and its representation.
+
+    Every change a client can see on the page moves the project's serial (the services record
+    it), so the serial names the page's bytes without hashing them, and a conditional request
+    is answered before anything is built. text/html and v1+html carry the same bytes under
+    different types, so each representation has its own tag.
+    """
+    kind = hashlib.md5(f"{PAGE_FORMAT}:{media_type}".encode(), usedforsecurity=False)
+    return quote_etag(f"{serial}-{index}-{kind.hexdigest()[:8]}")
+
+
+def _page_headers(response, media_type, etag, serial):
     response["Cache-Control"] = PAGE_CACHE_CONTROL
     patch_vary_headers(response, ["Accept"])
-    # One ETag per representation: text/html and v1+html carry the same bytes, not the same type.
-    digest = hashlib.md5(media_type.encode(), usedforsecurity=False)
-    digest.update(content)
-    etag = quote_etag(digest.hexdigest())
     response["ETag"] = etag
-    return get_conditional_response(request, etag=etag, response=response)
+    response[SERIAL_HEADER] = str(serial)
+    return response
+
+
+def not_modified(request, *, etag, serial, media_type):
+    """Return a 304 if the client's If-None-Match names `etag`, else None (nothing built)."""
+    probe = _page_headers(HttpResponse(), media_type, etag, serial)
+    conditional = get_conditional_response(request, etag=etag, response=probe)
+    return None if conditional is probe else conditional
+
+
+def _page_response(request, body, media_type, *, etag, serial):
+    """Return the page with its validators and serial."""
+    content = body if isinstance(body, bytes) else body.encode()
+    response = HttpResponse(content, content_type=_content_type(media_type))
+    return _page_headers(response, media_type, etag, serial)

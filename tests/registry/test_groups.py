@@ -17,6 +17,8 @@ REGISTRY_MODELS = [
     "removalevent",
     "apitoken",
     "popularity",
+    "change",
+    "outboxmessage",
 ]
 
 SUPPORT_STAFF = {
@@ -31,6 +33,8 @@ SUPPORT_STAFF = {
     "view_removalevent",
     "view_apitoken",
     "view_popularity",
+    "view_change",
+    "view_outboxmessage",
 }
 
 # Model-specific permissions declared in `Meta.permissions`; only registry admins hold them.
@@ -51,6 +55,7 @@ REGISTRY_ADMINS = (
         "add_removalevent",
         "add_apitoken",
         "add_popularity",
+        "add_outboxmessage",
         "change_project",
         "change_role",
         "change_release",
@@ -62,6 +67,7 @@ REGISTRY_ADMINS = (
         "change_removalevent",
         "change_apitoken",
         "change_popularity",
+        "change_outboxmessage",
     }
 )
 

@@ -78,6 +78,8 @@ class Command(BaseCommand):
                         big, versions=big_versions, now=now, prefix=PREFIX, history=True
                     ),
                 )
+            progress.advance(0, "change journal")
+            scale.journal()
             progress.advance(0, "moderation requests")
             seeded = list(Project.objects.order_by("pk"))
             rng = random.Random(seed * 7919 + 1)

@@ -56,9 +56,7 @@ def make_certificate(directory):
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
@@ -204,9 +202,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @contextmanager
 def static_site(root):
     """Serve the folder `root` over plain HTTP (as a mirror's web server would); yield its URL."""
-    server = http.server.ThreadingHTTPServer(
-        (HOST, 0), partial(_QuietHandler, directory=str(root))
-    )
+    server = http.server.ThreadingHTTPServer((HOST, 0), partial(_QuietHandler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

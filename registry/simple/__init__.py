@@ -13,7 +13,10 @@ Speed: a project page is a fixed number of queries whatever its size (the projec
 and for JSON its versions), fetches only the columns it prints, and is joined as strings, never
 rendered per file through a template. Pages carry `X-PyPI-Last-Serial` (the project's change
 serial, `registry.services.changes`) and an ETag derived from it: a client that holds the page
-gets a 304 after one query, before the page is built.
+gets a 304 after one query, before the page is built. The rendered page is kept in the cache
+by serial (`cache.py`), with a gzip copy for large pages, so a repeat request is that one query
+and a cache read. Pages carry surrogate keys for a CDN (`registry.cdn`) and read from the read
+replica when one is configured (`registry.replica.reader`).
 """
 
 from .files import download, file_metadata, record_download

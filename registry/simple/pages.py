@@ -11,10 +11,14 @@ from django.db.models import CharField, Func
 from django.http import HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.gzip import gzip_page
 from packaging.version import InvalidVersion, Version
 
+from ..cdn import INDEX_KEY, project_key, set_keys
 from ..models import Change, File, Index, Project, Release
+from ..replica import reader
 from ..validators import PROJECT_NAME_MAX_LENGTH, PROJECT_NAME_RE, normalize_project_name
+from .cache import cached_page, keep_page, page_key
 from .protocol import (
     API_VERSION,
     JSON_V1,
@@ -25,6 +29,7 @@ from .protocol import (
     _page_response,
     _plain,
     _safe_methods_only,
+    accepts_gzip,
     not_modified,
     page_etag,
 )
@@ -71,7 +76,8 @@ def _index_json(names):
 
 @_safe_methods_only
 def index(request, index):
-    """List every project listed on `index` (HTML or JSON), streamed from the database.
+    """List every project listed on `index` (HTML or JSON), streamed from the database (the
+    read replica when there is one), gzip-compressed for clients that accept it.
 
     The list can hold hundreds of thousands of names, so it is streamed in batches from a
     server-side cursor instead of being built in memory; it therefore has no ETag.
@@ -79,8 +85,15 @@ def index(request, index):
     media_type, refusal = _negotiate(request)
     if refusal is not None:
         return refusal
+    return _index_listing(request, index, media_type)
+
+
+@gzip_page  # the list holds no secret, so compressing it gives nothing away (BREACH)
+def _index_listing(request, index, media_type):
+    database = reader()
     names = (
-        Project.objects.listed(index)
+        Project.objects.using(database)
+        .listed(index)
         .order_by("normalized_name")
         .values_list("normalized_name", flat=True)
         .iterator(chunk_size=INDEX_CHUNK)
@@ -91,10 +104,10 @@ def index(request, index):
     )
     response["Cache-Control"] = PAGE_CACHE_CONTROL
     # PyPI's root index carries the newest serial of the whole index (one primary-key lookup).
-    newest = Change.objects.order_by("-pk").values_list("pk", flat=True).first()
+    newest = Change.objects.using(database).order_by("-pk").values_list("pk", flat=True).first()
     response[SERIAL_HEADER] = str(newest or 0)
     patch_vary_headers(response, ["Accept"])
-    return response
+    return set_keys(response, INDEX_KEY)
 
 
 # A project page ---------------------------------------------------------------------------------
@@ -163,6 +176,10 @@ class _Project(NamedTuple):
     pending_removal_at: object
     last_serial: int
     index: str
+    database: str  # the alias it was read from, which its files and versions are read from too
+
+
+_PROJECT_COLUMNS = _Project._fields[:-2]
 
 
 def _project_html(project, prefix):
@@ -253,7 +270,8 @@ def _project_json(project, prefix):
 
 def _installable_files(project):
     return (
-        File.objects.installable(project.index)
+        File.objects.using(project.database)
+        .installable(project.index)
         .filter(release__project_id=project.pk)
         .order_by("pk")  # upload order: stable (so is the ETag), whatever the collation
     )
@@ -261,7 +279,9 @@ def _installable_files(project):
 
 def _visible_versions(project):
     """Versions of the live releases the index shows (PEP 700: with or without files)."""
-    releases = Release.objects.filter(project_id=project.pk, removed_at__isnull=True)
+    releases = Release.objects.using(project.database).filter(
+        project_id=project.pk, removed_at__isnull=True
+    )
     if project.index == Index.MAIN:
         releases = releases.filter(pending_removal_at__isnull=True)
     elif project.pending_removal_at is None:
@@ -271,10 +291,13 @@ def _visible_versions(project):
     return _sorted_versions(releases.values_list("version", flat=True))
 
 
-def _project_not_found(normalized, index):
+def _project_not_found(normalized, index, database):
     """Explain a 404 (one more query, on the error path only)."""
     row = (
-        Project.objects.by_name(normalized).values_list("removed_at", "pending_removal_at").first()
+        Project.objects.using(database)
+        .by_name(normalized)
+        .values_list("removed_at", "pending_removal_at")
+        .first()
     )
     if row is None:
         return _plain(404, f"There is no project named {normalized!r}.")
@@ -291,9 +314,38 @@ def _project_not_found(normalized, index):
     return _plain(404, f"Nothing of the project {normalized!r} is pending removal.")
 
 
+def _page(project, media_type):
+    """Return the project's page as a cached `Page`, rendering (and keeping) it on a miss."""
+    prefix = _files_url_prefix()
+    representation = "json" if media_type == JSON_V1 else "html"
+    render = _project_json if media_type == JSON_V1 else _project_html
+    if not project.last_serial:
+        # Never journaled (rows written outside the services): nothing would move its serial
+        # when it changes, so a kept copy could go stale. Render it every time.
+        return keep_page(None, render(project, prefix).encode())
+    key = page_key(
+        project_pk=project.pk,
+        serial=project.last_serial,
+        index=project.index,
+        representation=representation,
+        files_prefix=prefix,
+    )
+    page = cached_page(key)
+    if page is None:
+        # The files may already be newer than the serial read above (a change committed in
+        # between): then the copy kept under the old serial is newer, never older, than it says,
+        # and it is read only until the project's new serial is seen.
+        page = keep_page(key, render(project, prefix).encode())
+    return page
+
+
 @_safe_methods_only
 def project_page(request, name, index):
-    """Show the files of one project on `index` (HTML or JSON) in a fixed number of queries."""
+    """Show the files of one project on `index` (HTML or JSON) in a fixed number of queries.
+
+    A repeat request for an unchanged project is one query (the project row, with its serial)
+    and a cache read; a client that holds the page gets a 304 after that one query.
+    """
     if len(name) > PROJECT_NAME_MAX_LENGTH or not PROJECT_NAME_RE.fullmatch(name):
         return _plain(404, "That is not a valid project name, so there is no such project.")
     normalized = normalize_project_name(name)
@@ -306,19 +358,24 @@ def project_page(request, name, index):
     media_type, refusal = _negotiate(request)
     if refusal is not None:
         return refusal
+    database = reader()
     row = (
-        Project.objects.listed(index)
+        Project.objects.using(database)
+        .listed(index)
         .by_name(normalized)
-        .values_list(*_Project._fields[:-1])
+        .values_list(*_PROJECT_COLUMNS)
         .first()
     )
     if row is None:
-        return _project_not_found(normalized, index)
-    project = _Project(*row, index)
-    etag = page_etag(project.last_serial, index, media_type)
-    unchanged = not_modified(request, etag=etag, serial=project.last_serial, media_type=media_type)
+        return set_keys(_project_not_found(normalized, index, database), project_key(normalized))
+    project = _Project(*row, index, database)
+    serial = project.last_serial
+    etag = page_etag(serial, index, media_type, weak=accepts_gzip(request))
+    unchanged = not_modified(request, etag=etag, serial=serial, media_type=media_type)
     if unchanged is not None:
-        return unchanged
-    render = _project_json if media_type == JSON_V1 else _project_html
-    body = render(project, _files_url_prefix())
-    return _page_response(request, body, media_type, etag=etag, serial=project.last_serial)
+        return set_keys(unchanged, project_key(normalized))
+    page = _page(project, media_type)
+    response = _page_response(
+        request, page.body, media_type, etag=etag, serial=serial, gzipped=page.gzipped
+    )
+    return set_keys(response, project_key(normalized))

@@ -1,6 +1,6 @@
 """What every answer of the index shares: media types and their negotiation (PEP 691),
-plain-text refusals, GET and HEAD only, and the serial-derived ETag that turns a repeat request
-into a 304 before the page is built."""
+plain-text refusals, GET and HEAD only, the serial-derived ETag that turns a repeat request
+into a 304 before the page is built, and gzip for clients that accept it."""
 
 import functools
 import hashlib
@@ -159,21 +159,48 @@ PAGE_FORMAT = 1
 SERIAL_HEADER = "X-PyPI-Last-Serial"
 
 
-def page_etag(serial, index, media_type):
+def page_etag(serial, index, media_type, *, weak=False):
     """The ETag of a project page: its serial, its index and its representation.
 
     Every change a client can see on the page moves the project's serial (the services record
     it), so the serial names the page's bytes without hashing them, and a conditional request
     is answered before anything is built. text/html and v1+html carry the same bytes under
     different types, so each representation has its own tag.
+
+    `weak` for a client that accepts gzip: its answer may be gzip-compressed, and a compressed
+    body is not byte-for-byte the identity one, so its tag must not claim to be strong
+    (RFC 9110 8.8.1; Django's GZipMiddleware weakens tags likewise). If-None-Match compares
+    weakly, so either tag still earns a 304.
     """
     kind = hashlib.md5(f"{PAGE_FORMAT}:{media_type}".encode(), usedforsecurity=False)
-    return quote_etag(f"{serial}-{index}-{kind.hexdigest()[:8]}")
+    tag = quote_etag(f"{serial}-{index}-{kind.hexdigest()[:8]}")
+    return f"W/{tag}" if weak else tag
+
+
+def accepts_gzip(request):
+    """Whether the request's Accept-Encoding allows gzip (a q of 0 refuses it, RFC 9110 12.5.3)."""
+    wildcard = None
+    for item in request.headers.get("Accept-Encoding", "").split(","):
+        coding, *params = item.split(";")
+        coding = coding.strip().lower()
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value.strip())
+                except ValueError:
+                    quality = 0.0
+        if coding in ("gzip", "x-gzip"):
+            return quality > 0
+        if coding == "*":
+            wildcard = quality > 0
+    return bool(wildcard)
 
 
 def _page_headers(response, media_type, etag, serial):
     response["Cache-Control"] = PAGE_CACHE_CONTROL
-    patch_vary_headers(response, ["Accept"])
+    patch_vary_headers(response, ["Accept", "Accept-Encoding"])
     response["ETag"] = etag
     response[SERIAL_HEADER] = str(serial)
     return response
@@ -186,8 +213,13 @@ def not_modified(request, *, etag, serial, media_type):
     return None if conditional is probe else conditional
 
 
-def _page_response(request, body, media_type, *, etag, serial):
-    """Return the page with its validators and serial."""
-    content = body if isinstance(body, bytes) else body.encode()
-    response = HttpResponse(content, content_type=_content_type(media_type))
+def _page_response(request, body, media_type, *, etag, serial, gzipped=None):
+    """Return the page with its validators and serial, gzip-compressed when `gzipped` (the same
+    page, compressed) is given and the client accepts gzip."""
+    if gzipped is not None and accepts_gzip(request):
+        response = HttpResponse(gzipped, content_type=_content_type(media_type))
+        response["Content-Encoding"] = "gzip"
+    else:
+        content = body if isinstance(body, bytes) else body.encode()
+        response = HttpResponse(content, content_type=_content_type(media_type))
     return _page_headers(response, media_type, etag, serial)

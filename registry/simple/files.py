@@ -82,7 +82,10 @@ def _not_modified(request, etag, normalized_name):
     """Return a 304 if the client's If-None-Match already names `etag`, else None."""
     probe = _file_headers(HttpResponse(), etag, normalized_name)
     conditional = get_conditional_response(request, etag=etag, response=probe)
-    return None if conditional is probe else conditional
+    if conditional is probe:
+        return None
+    # Django copies only the caching headers onto the 304.
+    return set_keys(conditional, project_key(normalized_name))
 
 
 def _bytes_missing(filename, blob_name):

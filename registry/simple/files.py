@@ -129,7 +129,11 @@ def record_download(file_id, project_id, day):
 
 @_safe_methods_only
 def download(request, filename):
-    """Serve the bytes of an installable file (from either index) and count the download."""
+    """Serve the bytes of an installable file (from either index) and count the download.
+
+    The bytes come from the storage, from the proxy (`HOLDFAST_FILES_ACCEL_REDIRECT`) or, with
+    object storage, from the store itself through a presigned URL (registry/storage.py).
+    """
     row = _installable_file(
         filename,
         "pk",

@@ -5,6 +5,7 @@ test follows to the server, or hand the object to the proxy (X-Accel-Redirect); 
 the object, purge deletes it once the transaction commits. Also: the file cache headers.
 """
 
+import ast
 import hashlib
 import os
 import subprocess
@@ -282,7 +283,7 @@ def test_the_environment_selects_the_bucket():
         }
     )
     assert result.returncode == 0, result.stderr
-    default = eval(result.stdout)  # a dict literal printed by the settings process
+    default = ast.literal_eval(result.stdout)
     assert default["BACKEND"] == "registry.storage.DistributionStorage"
     assert default["OPTIONS"]["bucket_name"] == "dists"
     assert default["OPTIONS"]["endpoint_url"] == "https://s3.example.net"

@@ -177,6 +177,30 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Distribution files (File.blob, which uses the default storage): the local folder MEDIA_ROOT, or
+# with HOLDFAST_FILES_STORAGE=s3 a bucket of any S3-compatible object store (django-storages).
+# Downloads then redirect to a presigned URL valid for AWS_QUERYSTRING_EXPIRE seconds, or, with
+# HOLDFAST_FILES_ACCEL_REDIRECT, are handed to the proxy. Credentials: AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY from the environment (or the machine's role when unset).
+HOLDFAST_FILES_STORAGE = env.str("HOLDFAST_FILES_STORAGE", default="local")
+if HOLDFAST_FILES_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("HOLDFAST_FILES_STORAGE must be 'local' or 's3'.")
+if HOLDFAST_FILES_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "registry.storage.DistributionStorage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            "location": env.str("AWS_LOCATION", default=""),
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=None),
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+        },
+    }
+# How long caches may keep a file's bytes and metadata file when no CDN purge is configured
+# (HOLDFAST_CDN_PURGE_URL). With a purge, files are cached for a year as immutable.
+HOLDFAST_FILES_MAX_AGE = env.int("HOLDFAST_FILES_MAX_AGE", default=3600)
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="holdfast@localhost")

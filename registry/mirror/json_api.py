@@ -19,6 +19,7 @@ from packaging.metadata import parse_email
 
 from ..cdn import project_key, set_keys
 from ..models import File, Index, Project, ProjectStatus, Release
+from ..replica import reader
 from ..simple.pages import UploadTime, _project_not_found, _version_key
 from ..simple.protocol import _page_headers, _plain, _safe_methods_only, not_modified, page_etag
 from ..validators import PROJECT_NAME_MAX_LENGTH, PROJECT_NAME_RE, normalize_project_name
@@ -76,10 +77,11 @@ def _json_page(request, name, version):
     normalized = normalize_project_name(name)
     if name != normalized:
         return HttpResponsePermanentRedirect(_page_url(normalized, version))
-    row = Project.objects.listed(Index.MAIN).by_name(normalized).values_list(*PROJECT_COLUMNS)
+    listed = Project.objects.using(reader()).listed(Index.MAIN)
+    row = listed.by_name(normalized).values_list(*PROJECT_COLUMNS)
     row = row.first()
     if row is None:
-        return _project_not_found(normalized, Index.MAIN)
+        return _project_not_found(normalized, Index.MAIN, reader())
     project_id, display_name, normalized, status, serial = row
     if status == ProjectStatus.QUARANTINED:
         return _plain(
@@ -91,7 +93,7 @@ def _json_page(request, name, version):
     unchanged = not_modified(request, etag=etag, serial=serial, media_type=JSON)
     if unchanged is not None:
         return set_keys(unchanged, project_key(normalized))
-    releases = Release.objects.filter(
+    releases = Release.objects.using(reader()).filter(
         project_id=project_id, removed_at__isnull=True, pending_removal_at__isnull=True
     )
     if version is None:
@@ -149,7 +151,8 @@ def _release_not_found(project_id, normalized, version):
     if "\x00" in version or len(version) > Release._meta.get_field("version").max_length:
         return _plain(404, f"The project {normalized!r} has no such version.")
     row = (
-        Release.objects.filter(project_id=project_id)
+        Release.objects.using(reader())
+        .filter(project_id=project_id)
         .by_version(version)
         .values_list("version", "removed_at")
         .first()
@@ -167,7 +170,8 @@ def _release_not_found(project_id, normalized, version):
 
 
 def _files(project_id, release_id):
-    files = File.objects.installable(Index.MAIN).filter(release__project_id=project_id)
+    files = File.objects.using(reader()).installable(Index.MAIN)
+    files = files.filter(release__project_id=project_id)
     if release_id is not None:
         files = files.filter(release_id=release_id)
     return (
@@ -200,7 +204,8 @@ def _file_entry(file, prefix):
 def _metadata(release_id):
     """The parsed core metadata of one live file of the release ({} without any)."""
     text = (
-        File.objects.filter(release_id=release_id, removed_at__isnull=True)
+        File.objects.using(reader())
+        .filter(release_id=release_id, removed_at__isnull=True)
         .exclude(core_metadata="")
         .order_by("pk")
         .values_list("core_metadata", flat=True)

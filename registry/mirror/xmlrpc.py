@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from ..models import Change, Index, Project
+from ..replica import reader
 from ..simple.protocol import _plain
 
 # A mirror's call is a few hundred bytes; nothing a method takes comes near this.
@@ -49,13 +50,13 @@ def _serial(value):
 
 def list_packages_with_serial():
     """Return {name: last serial} for every project listed on the main index."""
-    rows = Project.objects.listed(Index.MAIN).values_list("name", "last_serial")
+    rows = Project.objects.using(reader()).listed(Index.MAIN).values_list("name", "last_serial")
     return dict(rows.order_by().iterator(chunk_size=10_000))
 
 
 def list_packages():
     """Return the name of every project listed on the main index."""
-    rows = Project.objects.listed(Index.MAIN).values_list("name", flat=True)
+    rows = Project.objects.using(reader()).listed(Index.MAIN).values_list("name", flat=True)
     return list(rows.order_by("normalized_name").iterator(chunk_size=10_000))
 
 
@@ -66,7 +67,8 @@ def changelog_since_serial(serial=0):
     if serial >= MAX_SERIAL:
         return []
     rows = (
-        Change.objects.filter(pk__gt=serial)
+        Change.objects.using(reader())
+        .filter(pk__gt=serial)
         .order_by("pk")
         .values_list("name", "version", "submitted_at", "action", "pk")[:CHANGELOG_LIMIT]
     )
@@ -78,7 +80,7 @@ def changelog_since_serial(serial=0):
 
 def changelog_last_serial():
     """Return the newest serial of the whole index (0 before the first change)."""
-    return Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return Change.objects.using(reader()).order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 METHODS = {

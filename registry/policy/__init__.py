@@ -59,12 +59,13 @@ from .core import (
 from .presets import FLAGS, PRESETS, Source, needs_every_release, preset_notes
 from .rules import decide, reservation_for_removed_project
 from .versions import versions_summary
-from .wording import _duration
+from .wording import LISTED, _duration
 
 __all__ = [
     "DEFAULT_PRESET",
     "DELETIONS",
     "FLAGS",
+    "LISTED",
     "MAINTAINER_ACTIONS",
     "OWNER_ACTIONS",
     "PRESETS",

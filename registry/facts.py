@@ -125,25 +125,46 @@ def project_facts(project, *, now):
     )
 
 
-def page_facts(project, *, now, releases):
-    """Return the ProjectFacts of `project` at `now` for a page that asks only about
-    `releases` (one page of them): the live ones among them with their live files, the live
-    release count and a VersionsSummary, all in aggregate queries, so the number of queries
-    and the rows read stay the same whatever the project's size. The policy decides on them
-    as on `project_facts` (`policy.needs_every_release` says where it cannot)."""
-    all_releases = Release.objects.filter(project=project)
-    counts = all_releases.aggregate(
+def release_counts(project):
+    """Count the releases of `project` ever, the live ones and those that are not version 0
+    (canonicalize_version(v) == "0" exactly when Version(v) == Version("0"))."""
+    return Release.objects.filter(project=project).aggregate(
         count=Count("pk"),
         live=Count("pk", filter=Q(removed_at__isnull=True)),
-        # canonicalize_version(v) == "0" exactly when Version(v) == Version("0").
         not_zero=Count("pk", filter=~Q(canonical_version="0")),
     )
-    ordered = all_releases.order_by(*RELEASE_ORDER).values_list("version", "removed_at")
-    listed = ordered[: policy.LISTED] if counts["count"] else []
-    not_zero_listed = (
-        ordered.exclude(canonical_version="0")[: policy.LISTED] if counts["not_zero"] else []
+
+
+def versions_summary(project, counts):
+    """Return the VersionsSummary of `project` given its `release_counts`, in one short query:
+    a project has one version 0 at most (1.0 and 1.0.0 are one release, removed or not), so
+    its newest LISTED + 1 releases hold the newest LISTED that are not version 0."""
+    newest = Release.objects.filter(project=project).order_by(*RELEASE_ORDER)
+    rows = [
+        (version, removed_at is None, canonical == "0")
+        for version, removed_at, canonical in newest.values_list(
+            "version", "removed_at", "canonical_version"
+        )[: policy.LISTED + 1]
+    ]
+    return policy.VersionsSummary(
+        count=counts["count"],
+        listed=tuple((version, live) for version, live, _zero in rows[: policy.LISTED]),
+        not_zero_count=counts["not_zero"],
+        not_zero_listed=tuple((version, live) for version, live, zero in rows if not zero)[
+            : policy.LISTED
+        ],
     )
-    asked = all_releases.live()
+
+
+def page_facts(project, *, now, releases, counts=None):
+    """Return the ProjectFacts of `project` at `now` for a page that asks only about
+    `releases` (one page of them): the live ones among them with their live files, the live
+    release count and a VersionsSummary, in aggregate and short queries, so the number of
+    queries and the rows read stay the same whatever the project's size. `counts` are its
+    `release_counts` if the caller has them. The policy decides on these facts as on
+    `project_facts` (`policy.needs_every_release` says where it cannot)."""
+    counts = counts or release_counts(project)
+    asked = Release.objects.filter(project=project).live()
     if counts["live"] != 1:  # The only live release is always given (see ProjectFacts).
         asked = asked.filter(pk__in=[release.pk for release in releases])
     rows = list(
@@ -163,14 +184,7 @@ def page_facts(project, *, now, releases):
         facts,
         versions_ever=(),
         live_release_count=counts["live"],
-        versions=policy.VersionsSummary(
-            count=counts["count"],
-            listed=tuple((version, removed is None) for version, removed in listed),
-            not_zero_count=counts["not_zero"],
-            not_zero_listed=tuple(
-                (version, removed is None) for version, removed in not_zero_listed
-            ),
-        ),
+        versions=versions_summary(project, counts),
     )
 
 
@@ -276,19 +290,21 @@ class Decider:
     none yet: see `for_releases`), it reads only their facts, when first asked.
     """
 
-    def __init__(self, project, user, *, now, config=None, role=None, releases=None):
+    def __init__(self, project, user, *, now, config=None, role=None, releases=None, counts=None):
         self.project = project
         self.user = user
         self.now = now
         self.config = config or policy_config()
         self.role = role if role is not None else actor_role(user, project)
         self._asked = None if releases is None else list(releases)
+        self._counts = counts
         if releases is None:
             self.facts  # Gathered now, so that asking later takes no query.  # noqa: B018
 
-    def for_releases(self, releases):
+    def for_releases(self, releases, *, counts=None):
         """Return a Decider for the same actor that will be asked only about `releases` (and
-        the project): its facts come from `page_facts`, unless the preset needs them all."""
+        the project): its facts come from `page_facts` (given the project's `release_counts`
+        if known), unless the preset needs them all."""
         return Decider(
             self.project,
             self.user,
@@ -296,13 +312,14 @@ class Decider:
             config=self.config,
             role=self.role,
             releases=releases,
+            counts=counts,
         )
 
     @cached_property
     def facts(self):
         if self._asked is None or policy.needs_every_release(self.config):
             return project_facts(self.project, now=self.now)
-        return page_facts(self.project, now=self.now, releases=self._asked)
+        return page_facts(self.project, now=self.now, releases=self._asked, counts=self._counts)
 
     @cached_property
     def _releases(self):

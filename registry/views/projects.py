@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from ..extensions import project_notices
-from ..facts import Decider, dependents_of
+from ..facts import Decider, dependents_of, release_counts
 from ..models import File, ProjectStatus, Release, Role, RoleName
 from ..policy import Action
 from ..validators import normalize_project_name, validate_project_name
@@ -71,10 +71,14 @@ def projects(request):
     )
 
 
-def releases_page(releases, wanted):
-    """Return the page of `releases` numbered `wanted` (a query string value) and a notice when
-    there is no such page: then page 1 (not a number) or the last page (out of range)."""
-    page = Paginator(releases, RELEASES_PER_PAGE).get_page(wanted)
+def releases_page(releases, wanted, *, count=None):
+    """Return the page of `releases` (`count` of them, if known) numbered `wanted` (a query
+    string value) and a notice when there is no such page: then page 1 (not a number) or the
+    last page (out of range)."""
+    paginator = Paginator(releases, RELEASES_PER_PAGE)
+    if count is not None:
+        paginator.count = count  # Counted with the policy's figures: no second COUNT.
+    page = paginator.get_page(wanted)
     if wanted in (None, "") or _as_number(wanted) == page.number:
         return page, None
     pages = page.paginator.num_pages
@@ -149,9 +153,10 @@ class ProjectDetailView(ProjectView):
                 )
             )
         )
-        page, page_notice = releases_page(releases, request.GET.get("page"))
+        counts = release_counts(project)
+        page, page_notice = releases_page(releases, request.GET.get("page"), count=counts["count"])
         # Decide only about this page's releases: the facts of the others are not read.
-        self.decider = self.decider.for_releases(page.object_list)
+        self.decider = self.decider.for_releases(page.object_list, counts=counts)
         live = not project.is_removed
         notices = project_notices(project, request.user)
         self.hidden_actions = frozenset(

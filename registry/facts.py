@@ -1,8 +1,9 @@
 """Gather, from the database, the plain facts the pure deletion policy decides on.
 
 `project_facts()` reads a project's releases, files, owners, downloads and dependents in a fixed
-number of queries, whatever the project's size; `actor_role()` says who is acting;
-`policy_config()` reads the active preset from settings.
+number of queries, whatever the project's size; `page_facts()` reads only one page of releases
+with their files, and counts and sums for the rest (a project's page); `actor_role()` says who
+is acting; `policy_config()` reads the active preset from settings.
 """
 
 from dataclasses import replace

@@ -2,6 +2,7 @@
 number of queries, with the same decisions as when every release and file is read."""
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,15 @@ from django.utils import timezone
 from registry import services
 from registry.facts import Decider, page_facts, project_facts
 from registry.models import DownloadCount, File, PackageType, Release, Role
-from registry.policy import PRESETS, Action
+from registry.policy import (
+    PRESETS,
+    Action,
+    ProjectFacts,
+    ReleaseFacts,
+    build_config,
+    decide,
+    versions_summary,
+)
 from registry.views.projects import RELEASES_PER_PAGE
 from tests.factories import (
     DependencyFactory,
@@ -322,3 +331,62 @@ def test_yanking_a_release_on_page_1_returns_to_the_plain_page(owner_client, own
 
     assert response["Location"] == page_url(project)
     assert Role.objects.filter(project=project).count() == 1
+
+
+# The pure policy: a summary decides as the versions it sums up -----------------------------
+
+
+def facts_of(versions, live):
+    """ProjectFacts listing every version (newest first), `live` of them still live."""
+    return ProjectFacts(
+        name="pure",
+        created_at=OLD,
+        versions_ever=tuple(versions),
+        releases=tuple(
+            ReleaseFacts(version=v, created_at=OLD, downloads_total=0)
+            for v in versions
+            if v in live
+        ),
+        owner_count=1,
+        downloads_last_7_days=0,
+        downloads_total=0,
+        dependent_projects=0,
+        deletion_locked=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("versions", "live"),
+    [
+        ([], set()),
+        (["0.0.0"], {"0.0.0"}),
+        (["v0"], set()),
+        (["1.0", "0"], {"0"}),
+        (["2.0", "1.0", "0", "0.post0", "0.dev0", "1!0"], {"2.0", "0"}),
+        ([f"1.{n}" for n in range(9)], {"1.2", "1.7"}),
+    ],
+)
+def test_a_versions_summary_decides_as_the_versions_it_sums_up(versions, live):
+    config = build_config("proposal-2022", {})
+    whole = facts_of(versions, live)
+    summed = replace(
+        whole,
+        versions_ever=(),
+        releases=whole.releases[:1],
+        live_release_count=len(whole.releases),
+        versions=versions_summary(whole),
+    )
+
+    def answer(project):
+        return decide(Action.DELETE_PROJECT, project=project, actor="owner", now=NOW, config=config)
+
+    assert answer(summed) == answer(whole)
+
+
+def test_a_preset_that_judges_every_release_refuses_a_summary():
+    config = build_config("rubygems", {})
+    whole = facts_of(["1.0", "2.0"], {"1.0", "2.0"})
+    summed = replace(whole, releases=whole.releases[:1], live_release_count=2)
+
+    with pytest.raises(ValueError, match="judges a project by every live release"):
+        decide(Action.DELETE_PROJECT, project=summed, actor="owner", now=NOW, config=config)

@@ -36,7 +36,8 @@ Glossary:
 
 Modules: `core` (actions, roles, facts, Decision), `config` (the preset and its parameters),
 `rules` (`decide`, `reservation_for_removed_project`), `presets` (one rule per preset and the
-table of presets), `reservations` (removed names), `wording` (figures in sentences).
+table of presets), `versions` (version 0, pre-releases, every version summed up),
+`reservations` (removed names), `wording` (figures in sentences).
 """
 
 from .config import DEFAULT_PRESET, PolicyConfig, PolicyConfigError, build_config
@@ -53,15 +54,18 @@ from .core import (
     ProjectFacts,
     ReleaseFacts,
     ReservationRule,
+    VersionsSummary,
 )
-from .presets import FLAGS, PRESETS, Source, preset_notes
+from .presets import FLAGS, PRESETS, Source, needs_every_release, preset_notes
 from .rules import decide, reservation_for_removed_project
-from .wording import _duration
+from .versions import versions_summary
+from .wording import LISTED, _duration
 
 __all__ = [
     "DEFAULT_PRESET",
     "DELETIONS",
     "FLAGS",
+    "LISTED",
     "MAINTAINER_ACTIONS",
     "OWNER_ACTIONS",
     "PRESETS",
@@ -77,9 +81,12 @@ __all__ = [
     "ReleaseFacts",
     "ReservationRule",
     "Source",
+    "VersionsSummary",
     "_duration",
     "build_config",
     "decide",
+    "needs_every_release",
     "preset_notes",
     "reservation_for_removed_project",
+    "versions_summary",
 ]

@@ -65,6 +65,19 @@ class ReleaseFacts:
 
 
 @dataclass(frozen=True)
+class VersionsSummary:
+    """Every version a project ever had (removed releases included, newest first), summed up
+    for the project-wide rules by a caller that does not list them all: how many there are, how
+    many are not version 0, and the first few of each (as many as an explanation names), each
+    with whether its release is still live."""
+
+    count: int
+    listed: tuple[tuple[str, bool], ...]
+    not_zero_count: int
+    not_zero_listed: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
 class ProjectFacts:
     name: str
     created_at: datetime
@@ -77,6 +90,20 @@ class ProjectFacts:
     deletion_locked: bool
     status: str = "active"  # PEP 792: active, archived, deprecated or quarantined.
     critical: bool = False  # Among the most downloaded share of projects (see `impact`).
+    # A caller that reads one page of releases (a project's page) gives these two instead of
+    # every release: then `versions_ever` may be empty, and `releases` holds only the live
+    # releases it asks about (always the only one, when there is a single live release).
+    live_release_count: int | None = None
+    versions: VersionsSummary | None = None
+
+    @property
+    def live_releases(self) -> int:
+        """How many live releases the project has."""
+        return len(self.releases) if self.live_release_count is None else self.live_release_count
+
+    @property
+    def every_release_given(self) -> bool:
+        return self.live_release_count is None or self.live_release_count == len(self.releases)
 
 
 # The answers ---------------------------------------------------------------------------------

@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from packaging.version import InvalidVersion, Version
-
 from .core import (
     Action,
     Decision,
@@ -26,6 +24,7 @@ from .core import (
     _refuse,
 )
 from .reservations import _cooldown, _free_at_once, _immutable_reservation, _rubygems_reservation
+from .versions import _is_prerelease, versions_summary
 from .wording import _depend_on, _duration, _listing, _owners_limit, _plural
 
 if TYPE_CHECKING:
@@ -36,6 +35,8 @@ def _if_every_release(
     case: _Case, rule: str, judge: Callable[[_Case, ReleaseFacts], Decision]
 ) -> Decision:
     """Allow deleting the project if `judge` allows deleting each of its live releases."""
+    if not case.project.every_release_given:
+        raise ValueError(f"The {case.preset} preset judges a project by every live release.")
     for release in case.project.releases:
         blocker = judge(case, release)
         if blocker.refused:
@@ -76,27 +77,27 @@ def _proposal_2022(case: _Case) -> Decision:
             f"This project is {_duration(age)} old; {rule_text}.",
         )
     # Removed releases count: deleting every release must not make a project deletable.
-    versions = dict.fromkeys((*project.versions_ever, *(r.version for r in project.releases)))
-    not_zero = [v for v in versions if not _is_version_zero(v)]
-    if not versions:
+    versions = versions_summary(project)
+    if not versions.count:
         return _allow(
             "proposal-2022.project-version-zero",
             f"This project is {_duration(age)} old but never had a release, so it is a "
             f"placeholder; {rule_text}.",
         )
-    if not not_zero:
+    if not versions.not_zero_count:
+        listed = [version for version, _live in versions.listed]
         return _allow(
             "proposal-2022.project-version-zero",
             f"This project is {_duration(age)} old but every release it ever had is version 0 "
-            f"({_listing(list(versions))}); {rule_text}.",
+            f"({_listing(listed, total=versions.count)}); {rule_text}.",
         )
-    live = {r.version for r in project.releases}
-    shown = [v if v in live else f"{v} (removed)" for v in not_zero]
+    shown = [v if live else f"{v} (removed)" for v, live in versions.not_zero_listed]
     return _refuse(
         "proposal-2022.project-window",
         f"This project is {_duration(age)} old and has had "
-        f"{_plural(len(not_zero), 'release')} other than version 0 ({_listing(shown)}); "
-        f"{rule_text}. Removed releases count too.",
+        f"{_plural(versions.not_zero_count, 'release')} other than version 0 "
+        f"({_listing(shown, total=versions.not_zero_count)}); {rule_text}. "
+        "Removed releases count too.",
     )
 
 
@@ -316,23 +317,6 @@ def _pypi_2025(case: _Case) -> Decision:
     )
 
 
-def _version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None  # Versions are validated on upload; an odd legacy one counts as ordinary.
-
-
-def _is_version_zero(text: str) -> bool:
-    version = _version(text)
-    return version is not None and version == Version("0")
-
-
-def _is_prerelease(text: str) -> bool:
-    version = _version(text)
-    return version is not None and version.is_prerelease
-
-
 # The table of presets ------------------------------------------------------------------------
 
 
@@ -351,6 +335,8 @@ class _Preset:
     # Why `last_release_is_project` is set as it is: how that registry behaves, and its sources.
     last_release: str = ""
     sources: tuple[Source, ...] = ()
+    # The project rule judges each live release, so it needs every one of them with its files.
+    judges_every_release: bool = False
 
 
 # Parameters every preset has, checked as 0 (off) or 1 (on):
@@ -430,6 +416,7 @@ _PRESETS: dict[str, _Preset] = {
         sources=(
             Source("PEP 763: Limiting deletions on PyPI", "https://peps.python.org/pep-0763/"),
         ),
+        judges_every_release=True,
     ),
     "npm": _Preset(
         _with_flags(
@@ -515,6 +502,7 @@ _PRESETS: dict[str, _Preset] = {
                 "https://guides.rubygems.org/removing-a-published-gem/",
             ),
         ),
+        judges_every_release=True,
     ),
     "immutable": _Preset(
         _with_flags(1),
@@ -563,6 +551,13 @@ _PRESETS: dict[str, _Preset] = {
         ),
     ),
 }
+
+
+def needs_every_release(config: PolicyConfig) -> bool:
+    """Say whether the preset of `config` needs the facts of every live release to decide (a
+    project's deletion judged release by release); otherwise the facts of the releases asked
+    about, with a VersionsSummary and the live release count, decide the same."""
+    return _PRESETS[config.preset].judges_every_release
 
 
 def preset_notes(name: str) -> tuple[str, tuple[Source, ...]]:

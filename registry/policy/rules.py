@@ -169,8 +169,8 @@ def _takes_the_last_release(case: _Case) -> bool:
         return False
     if case.action not in (Action.DELETE_RELEASE, Action.DELETE_FILE):
         return False
-    live = case.project.releases
-    if len(live) != 1 or live[0].version != case.release.version:
+    live = case.project.releases  # The only live release is always given (ProjectFacts).
+    if case.project.live_releases != 1 or live[0].version != case.release.version:
         return False
     if case.action is Action.DELETE_RELEASE:
         return True

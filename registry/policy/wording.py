@@ -14,10 +14,15 @@ def _depend_on(count: int, name: str) -> str:
     return f"{_plural(count, 'other project')} {'depends' if count == 1 else 'depend'} on {name}"
 
 
-def _listing(items: list[str], limit: int = 4) -> str:
-    """Join `items` for a sentence, naming at most `limit` of them."""
-    if len(items) > limit:
-        return f"{', '.join(items[:limit])} and {len(items) - limit} more"
+LISTED = 4  # How many items a sentence names before "and N more".
+
+
+def _listing(items: list[str], limit: int = LISTED, total: int | None = None) -> str:
+    """Join `items` for a sentence, naming at most `limit` of them; `total` counts all of them
+    when `items` holds only the first ones."""
+    total = len(items) if total is None else total
+    if total > limit:
+        return f"{', '.join(items[:limit])} and {total - limit} more"
     if len(items) > 1:
         return f"{', '.join(items[:-1])} and {items[-1]}"
     return items[0]

@@ -15,6 +15,7 @@ from ..impact import impact_of
 from ..models import Release, RemovalCategory
 from ..policy import Action
 from .base import ProjectView, present
+from .projects import release_page_url
 
 
 class ActionView(ProjectView):
@@ -145,6 +146,10 @@ class ReleaseActionView(ActionView):
             raise Http404("This project has no live release with this version.")
         release.project = project
         return release
+
+    def success_url(self):
+        # Back to the page of releases that shows this one, where the person acted from.
+        return release_page_url(self, self.release)
 
     def canonical_kwargs(self, kwargs):
         # The version as uploaded, as every link to the release spells it: `1.0`, not `1.0.0`.

@@ -181,7 +181,7 @@ class ProjectView(View):
             query = request.GET.urlencode()
             return redirect(f"{url}?{query}" if query else url)
         if self.needs_decider:
-            self.decider = Decider(self.project, request.user, now=self.now)
+            self.decider = self.make_decider()
             role = self.decider.role
         else:
             role = actor_role(request.user, self.project)
@@ -189,6 +189,9 @@ class ProjectView(View):
             return self.forbidden()
         self.role = role
         return super().dispatch(request, *args, **kwargs)
+
+    def make_decider(self):
+        return Decider(self.project, self.request.user, now=self.now)
 
     def get_project(self, name):
         project = (

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from ..extensions import project_notices
-from ..facts import dependents_of
+from ..facts import Decider, dependents_of, release_counts
 from ..models import File, ProjectStatus, Release, Role, RoleName
 from ..policy import Action
 from ..validators import normalize_project_name, validate_project_name
@@ -71,6 +71,45 @@ def projects(request):
     )
 
 
+def releases_page(releases, wanted, *, count=None):
+    """Return the page of `releases` (`count` of them, if known) numbered `wanted` (a query
+    string value) and a notice when there is no such page: then page 1 (not a number) or the
+    last page (out of range)."""
+    paginator = Paginator(releases, RELEASES_PER_PAGE)
+    if count is not None:
+        paginator.count = count  # Counted with the policy's figures: no second COUNT.
+    page = paginator.get_page(wanted)
+    if wanted in (None, "") or _as_number(wanted) == page.number:
+        return page, None
+    pages = page.paginator.num_pages
+    return page, (
+        f"There is no such page of releases (pages go from 1 to {pages:,}), so this is "
+        f"page {page.number:,}."
+    )
+
+
+def _as_number(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def release_page_url(view, release):
+    """The address of the project's page at the page of releases that shows `release`."""
+    newer = (
+        Release.objects.filter(project_id=release.project_id)
+        .filter(
+            Q(created_at__gt=release.created_at)
+            | Q(created_at=release.created_at, pk__gt=release.pk)
+        )
+        .count()
+    )
+    number = newer // RELEASES_PER_PAGE + 1
+    url = view.url("project")
+    return f"{url}?page={number}" if number > 1 else url
+
+
 @dataclass
 class FileRow:
     file: File
@@ -114,7 +153,10 @@ class ProjectDetailView(ProjectView):
                 )
             )
         )
-        page = Paginator(releases, RELEASES_PER_PAGE).get_page(request.GET.get("page"))
+        counts = release_counts(project)
+        page, page_notice = releases_page(releases, request.GET.get("page"), count=counts["count"])
+        # Decide only about this page's releases: the facts of the others are not read.
+        self.decider = self.decider.for_releases(page.object_list, counts=counts)
         live = not project.is_removed
         notices = project_notices(project, request.user)
         self.hidden_actions = frozenset(
@@ -131,6 +173,7 @@ class ProjectDetailView(ProjectView):
                 "owners": [r for r in roles if r.role == RoleName.OWNER],
                 "maintainers": [r for r in roles if r.role == RoleName.MAINTAINER],
                 "page": page,
+                "page_notice": page_notice,
                 "rows": [self.release_row(release) for release in page],
                 "actions": self.project_actions() if live else [],
                 "unlock": self.unlock_decision() if live and project.deletion_locked else None,
@@ -143,6 +186,10 @@ class ProjectDetailView(ProjectView):
                 "dependents_more": max(0, self.decider.facts.dependent_projects - DEPENDENTS_SHOWN),
             },
         )
+
+    def make_decider(self):
+        # The page's releases are known only in `get`; until then, decide nothing about any.
+        return Decider(self.project, self.request.user, now=self.now, releases=())
 
     def staged_removal_url(self):
         """The moderation app's page for a staged removal, if one is configured."""

@@ -94,7 +94,10 @@ def measure(project, *, runs, peer_runs, warmup=10):
             )
         )
         facts = [
-            ("Holdfast server", f"gunicorn {' '.join(GUNICORN_ARGS)}, CACHE_URL from the run"),
+            (
+                "Holdfast server",
+                f"gunicorn {' '.join(GUNICORN_ARGS)}, CACHE_URL={os.environ.get('CACHE_URL')}",
+            ),
             ("Peer", f"pypiserver {peer_version} (its default server), {len(filenames):,} files"),
         ]
         return figures, facts

@@ -133,12 +133,14 @@ def count_queries(call):
 
 
 def machine_facts(*, database_version="", extra=None):
-    """The machine's facts as (label, value) pairs: CPU, cores, memory, software."""
+    """The machine's facts as (label, value) pairs: CPU, cores, memory, software, and the load
+    (other work on the machine slows every figure)."""
     facts = [
         ("CPU", _cpu_model()),
         ("Cores", str(os.cpu_count())),
         ("Memory", _memory()),
         ("OS", platform.platform()),
+        ("Load average", "{:.1f}, {:.1f}, {:.1f} (1, 5, 15 min)".format(*os.getloadavg())),
         ("Python", sys.version.split()[0]),
     ]
     if database_version:
@@ -190,8 +192,8 @@ def row(figure):
 
 def render_markdown(*, title, settings, machine, sections):
     """The whole report: a heading, the run's settings and the machine as lists, a summary of
-    thresholds met, then one table per section. `settings` and `machine` are (label, value)
-    pairs; a value in backticks stays as given."""
+    thresholds met (and a list of the missed ones), then one table per section. `settings`
+    and `machine` are (label, value) pairs, printed as they are (Markdown allowed)."""
     lines = [f"# {title}", ""]
     lines += [f"- **{label}:** {value}" for label, value in settings]
     lines += ["", "## Machine", ""]
@@ -203,8 +205,10 @@ def render_markdown(*, title, settings, machine, sections):
         "## Summary",
         "",
         f"{len(judged) - len(failed)} of {len(judged)} thresholds met"
-        + (f"; FAIL: {', '.join(figure.item for figure in failed)}." if failed else "."),
+        + (f"; {len(failed)} FAIL:" if failed else "."),
     ]
+    if failed:
+        lines += [""] + [f"- {figure.item}" for figure in failed]
     for section in sections:
         lines += ["", f"## {section.title}", ""]
         if section.intro:

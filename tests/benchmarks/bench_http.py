@@ -75,21 +75,20 @@ def measure(project, *, runs, peer_runs, warmup=10):
                 Figure(f"Holdfast {path} {label}", timings, threshold=threshold, note=note)
             )
         peer = Client(peer_port)
-        peer_path = f"/simple/{project.normalized_name}/"
-        peer_page = peer.get(peer_path, HTML)
+        peer_page = peer.get(path, HTML)
         peer_links = peer_page.body.count(b"<a ")
-        timings = time_calls(lambda: peer.get(peer_path, HTML), runs=peer_runs, warmup=2)
-        figures.append(
-            Figure(
-                f"pypiserver {peer_version} {peer_path} HTML",
-                timings,
-                note=f"{len(peer_page.body):,} bytes, {peer_links:,} links",
-            )
+        if peer_links != len(filenames):
+            raise RuntimeError(f"pypiserver lists {peer_links:,} files, not {len(filenames):,}.")
+        peer_figure = Figure(
+            f"pypiserver {peer_version} {path} HTML",
+            time_calls(lambda: peer.get(path, HTML), runs=peer_runs, warmup=2),
+            note=f"{len(peer_page.body):,} bytes, {peer_links:,} links",
         )
+        figures.append(peer_figure)
         figures.append(
             Figure(
                 "pypiserver median ÷ Holdfast HTML median",
-                ratio=figures[-1].median / figures[0].median,
+                ratio=peer_figure.median / figures[0].median,
                 threshold=RATIO,
             )
         )

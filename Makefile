@@ -38,13 +38,17 @@ PYTEST_ARGS ?= -n 2
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## bench: print timings of the hottest pages and of policy_report at 100,000 projects
-## (PostgreSQL; each benchmark creates and drops its own throwaway database)
+## bench: measure Holdfast at SCALE projects (default 100,000) on PostgreSQL and write
+## BENCHMARKS.md (admin change lists, the 10,000-file project's pages, the simple page over
+## HTTP next to pypiserver, an upload, a restore, the scheduler, policy_report). Smaller:
+## make bench SCALE=20000. Each run seeds and drops its own throwaway databases (test_<NAME>)
+## and flushes Redis database BENCH_CACHE_URL. The scripts in tests/benchmarks/ also run alone.
+SCALE ?= 100000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/holdfast
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/5
 bench: $(STAMP)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/bench_simple_page.py
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/bench_advance_workflows.py
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/bench_policy_report.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/benchmarks/run_all.py --projects $(SCALE) \
+	  --cache-url $(BENCH_CACHE_URL) --command "make bench SCALE=$(SCALE)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

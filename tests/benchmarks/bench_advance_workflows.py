@@ -1,12 +1,15 @@
 """Benchmark the scheduler: advance 100,000 due staged removals, batch after batch.
 
-Not a test: it prints figures. It creates its own throwaway test database (Django's
-`setup_databases`, named `test_<NAME>`), bulk-creates the due cases (projects with an owner,
-one case in four of a single yanked release, the rest of whole projects), then for each batch
-size moves every case deprecated -> pending removal and then pending removal -> awaiting review
-with `moderation.services.staged.advance_batch`, exactly as `advance_workflows` does, counting
-the queries of every batch. Between batch sizes the cases are put back to "deprecated, due". It
-destroys the database afterwards and never writes to the configured database itself.
+Not a test: it prints figures. `make bench` (tests/benchmarks/run_all.py) runs the same
+measurement (`create_due_cases`, `advance_stages`) once, with the command's batch size, and puts
+it in BENCHMARKS.md; this script compares batch sizes. It creates its own throwaway test
+database (Django's `setup_databases`, named `test_<NAME>`), bulk-creates the due cases (projects
+with an owner, one case in four of a single yanked release, the rest of whole projects), then
+for each batch size moves every case deprecated -> pending removal and then pending removal ->
+awaiting review with `moderation.services.staged.advance_batch`, exactly as `advance_workflows`
+does, counting the queries of every batch. Between batch sizes the cases are put back to
+"deprecated, due". It destroys the database afterwards and never writes to the configured
+database itself.
 
     DJANGO_SETTINGS_MODULE=config.settings \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/holdfast \\
@@ -128,6 +131,21 @@ def advance_all(*, now, size, actor):
         per_batch.append(len(queries))
 
 
+def advance_stages(*, cases, size, actor):
+    """Move all `cases` due cases through both stages with batches of `size`; yield, for each
+    stage, (label, seconds, cases moved, queries of each batch). Checks that every case moved."""
+    from moderation.models import StagedRemoval, StagedState
+
+    for label, now, state in (
+        ("deprecated -> pending removal", NOW, StagedState.PENDING_REMOVAL),
+        ("pending removal -> awaiting review", LATER, StagedState.AWAITING_REVIEW),
+    ):
+        seconds, moved, per_batch = advance_all(now=now, size=size, actor=actor)
+        if not moved == cases == StagedRemoval.objects.filter(state=state).count():
+            raise RuntimeError(f"{label}: moved {moved:,} of {cases:,} cases.")
+        yield label, seconds, moved, per_batch
+
+
 def describe(counts):
     return ", ".join(str(count) for count in sorted(set(counts)))
 
@@ -135,7 +153,6 @@ def describe(counts):
 def run(args):
     from django.db import connection
 
-    from moderation.models import StagedRemoval, StagedState
     from moderation.services import staged
 
     started = time.perf_counter()
@@ -153,12 +170,9 @@ def run(args):
     )
     for size in sizes:
         reset()
-        for label, now, state in (
-            ("deprecated -> pending removal", NOW, StagedState.PENDING_REMOVAL),
-            ("pending removal -> awaiting review", LATER, StagedState.AWAITING_REVIEW),
+        for label, seconds, moved, per_batch in advance_stages(
+            cases=args.cases, size=size, actor=actor
         ):
-            seconds, moved, per_batch = advance_all(now=now, size=size, actor=actor)
-            assert moved == args.cases == StagedRemoval.objects.filter(state=state).count()
             print(
                 f"{label:<34}{size:>7,}{len(per_batch):>9,}{seconds:>9.1f}"
                 f"{moved / seconds:>10,.0f}{describe(per_batch):>19}"

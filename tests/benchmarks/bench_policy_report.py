@@ -1,8 +1,10 @@
 """Benchmark the policy report: every preset judged on 100,000 projects and ~300,000 files.
 
-Not a test: it prints figures. It creates its own throwaway test database (Django's
-`setup_databases`, named `test_<NAME>`), bulk-writes a registry in steps (10,000 projects, then
-up to 50,000, then up to 100,000 by default) and after each step times
+Not a test: it prints figures. `make bench` (tests/benchmarks/run_all.py) times the same
+comparison (`measure`, `measure_facts`) once on its `seed_scale` data and puts it in
+BENCHMARKS.md; this script shows how it grows with the registry. It creates its own throwaway
+test database (Django's `setup_databases`, named `test_<NAME>`), bulk-writes a registry in steps
+(10,000 projects, then up to 50,000, then up to 100,000 by default) and after each step times
 `registry.reports.compare.compare` (all presets, as `manage.py policy_report` runs it) and
 counts its queries. It destroys the database afterwards and never writes to the configured
 database itself.
@@ -32,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from registry.scale import NOW, create_registry
 
 
-def measure(presets=None):
+def measure(presets=None, *, now=NOW):
     """Time the comparison once, counting its queries. Returns (seconds, queries, comparison)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -41,12 +43,12 @@ def measure(presets=None):
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        comparison = compare(presets, now=NOW)
+        comparison = compare(presets, now=now)
         seconds = time.perf_counter() - started
     return seconds, len(queries), comparison
 
 
-def measure_facts():
+def measure_facts(*, now=NOW):
     """Time reading the facts alone (the database's part and building them), in seconds."""
     from django.db import transaction
 
@@ -54,7 +56,7 @@ def measure_facts():
 
     started = time.perf_counter()
     with transaction.atomic():
-        for _row in live_project_facts(now=NOW):
+        for _row in live_project_facts(now=now):
             pass
     return time.perf_counter() - started
 

@@ -1,6 +1,9 @@
 """Benchmark the hottest page: the simple page of one project with 10,000 files.
 
-Not a test: it prints figures. It creates its own throwaway test database (Django's
+Not a test: it prints figures, in-process (the Django test client) next to the floor (one
+SELECT and joining the links). `make bench` (tests/benchmarks/run_all.py, `bench_http`)
+measures the same page over HTTP from gunicorn, side by side with pypiserver, for
+BENCHMARKS.md. It creates its own throwaway test database (Django's
 `setup_databases`, the same one the test runner would make, named `test_<NAME>`), fills it with
 one project of 5,000 versions x (sdist + wheel), times the page through the Django test client
 and destroys the database afterwards. It never writes to the configured database itself.

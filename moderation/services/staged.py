@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from registry import services as registry
 from registry.facts import is_registry_admin
-from registry.history import bulk_update_tracked, record
+from registry.history import bulk_set_tracked, record
 from registry.models import Project, ProjectStatus, Release
 from registry.policy import ActorRole
 from registry.services import RegistryError
@@ -252,12 +252,10 @@ def remind_dependents(*, now, actor, size=500):
         )
         if not cases:
             return []
-        for case in cases:
-            case.dependents_warned_at = now
-        bulk_update_tracked(
+        bulk_set_tracked(
             StagedRemoval,
             cases,
-            ["dependents_warned_at"],
+            {"dependents_warned_at": now},
             actor=actor,
             reason="Dependents reminded a week before pending removal",
             when=now,

@@ -204,6 +204,20 @@ HOLDFAST_FILES_MAX_AGE = env.int("HOLDFAST_FILES_MAX_AGE", default=3600)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="holdfast@localhost")
+# E-mail goes through the outbox (registry/outbox.py): written in the transaction of the change,
+# sent right after it commits and again by the scheduler (advance_workflows, send_outbox) until
+# the mail server takes it. A failed attempt waits HOLDFAST_OUTBOX_RETRY_SECONDS, doubling after
+# each failure up to HOLDFAST_OUTBOX_RETRY_MAX_SECONDS, then keeps retrying at that interval.
+HOLDFAST_OUTBOX_RETRY_SECONDS = env.int("HOLDFAST_OUTBOX_RETRY_SECONDS", default=60)
+HOLDFAST_OUTBOX_RETRY_MAX_SECONDS = env.int("HOLDFAST_OUTBOX_RETRY_MAX_SECONDS", default=6 * 3600)
+
+# CDN purge: when a removal, quarantine, purge or restore changes what a project's pages and
+# files show, the outbox POSTs to this URL once per surrogate key ({key} is replaced), e.g.
+# https://api.fastly.com/service/SERVICE_ID/purge/{key}, with these headers (comma-separated
+# NAME=VALUE, e.g. Fastly-Key=TOKEN). Empty (the default): no CDN, nothing is queued.
+HOLDFAST_CDN_PURGE_URL = env.str("HOLDFAST_CDN_PURGE_URL", default="")
+HOLDFAST_CDN_PURGE_HEADERS = env.dict("HOLDFAST_CDN_PURGE_HEADERS", default={})
+HOLDFAST_CDN_PURGE_TIMEOUT = env.float("HOLDFAST_CDN_PURGE_TIMEOUT", default=10.0)
 
 # History is evidence: it can be read in the admin, never reverted (a revert would bypass policy).
 SIMPLE_HISTORY_REVERT_DISABLED = True

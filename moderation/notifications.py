@@ -1,4 +1,9 @@
-"""Every email about a moderation case, sent once the transaction that caused it commits.
+"""Every email about a moderation case, queued in the outbox in the transaction that caused it.
+
+A message exists exactly when its change does (`registry.outbox`); what a person's act queued is
+sent right after the commit, and the scheduler sends what its batches queued (and retries what a
+mail server refused) at the end of each run, so a mail server that is down delays mail but never
+loses it. The registry admins get one digest per scheduler run, not one e-mail per case.
 
 Who hears what:
 - requests: the requester at each change of their request (with the private link); the
@@ -11,12 +16,12 @@ Who hears what:
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
+from registry import outbox
 from registry.facts import dependents_by_name
 from registry.models import Role, RoleName
+from registry.words import counted
 
 from . import state_texts
 from .workflow import Kind, StagedState
@@ -73,16 +78,16 @@ def admin_emails():
     }
 
 
-def _send(messages):
-    """Queue (subject, body, recipients) messages for after the commit; a message to nobody
-    (a request filed without an email address, an account without one) is dropped."""
-    messages = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, sorted({a for a in recipients if a}))
-        for subject, body, recipients in messages
-    ]
-    messages = [message for message in messages if message[3]]
-    if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+def _send(messages, *, at_once=True):
+    """Queue (subject, body, recipients) messages in the outbox, in the current transaction; a
+    message to nobody (a request filed without an email address, an account without one) is
+    dropped. `at_once`: try to send them as soon as the transaction commits (a person's act);
+    otherwise the scheduler sends them at the end of its run (a batch)."""
+    rows = outbox.enqueue_emails(
+        [(subject, body, None, recipients) for subject, body, recipients in messages]
+    )
+    if at_once:
+        outbox.send_on_commit(rows)
 
 
 def _subject(case, text):
@@ -301,32 +306,25 @@ STAGED_OWNER_MAIL = {
 STAGED_OWNER_MAIL["send_back"] = STAGED_OWNER_MAIL["extend"]
 
 
-def on_staged_transition(cases, transition, *, reason, actor=None):
-    """Tell the owners what `transition` did to `cases` (and the admins what awaits them)."""
+def on_staged_transition(cases, transition, *, reason, actor=None, at_once=True):
+    """Tell the owners what `transition` did to `cases`. (The admins hear of the cases that
+    await their review in the scheduler's digest: `scheduler_digest`.)"""
     subject, body = STAGED_OWNER_MAIL[transition.name]
-    messages = []
-    if transition.target == StagedState.AWAITING_REVIEW:
-        admins = admin_emails()
-        messages = [
-            (
-                f"[Holdfast] staged removal awaits review: {case.target}",
-                f"The staged removal of {case.target} awaits your review (approve, keep or "
-                "extend) in the admin.\n",
-                admins,
-            )
-            for case in cases
-        ]
-    messages += _to_owners(
-        cases,
-        lambda case: subject(case, reason, actor),
-        lambda case: body(case, reason, actor),
+    _send(
+        _to_owners(
+            cases,
+            lambda case: subject(case, reason, actor),
+            lambda case: body(case, reason, actor),
+        ),
+        at_once=at_once,
     )
-    _send(messages)
 
 
 def on_dependents_reminder(cases):
+    # The scheduler's: sent with the rest of its run's mail, at the end of the run.
     _send(
-        _to_dependents(
+        at_once=False,
+        messages=_to_dependents(
             cases,
             lambda case: f"[Holdfast] reminder: {case.project.name} stops being served in a week",
             lambda case: (
@@ -334,5 +332,86 @@ def on_dependents_reminder(cases):
                 f"{case.message}\n\nFrom {case.next_step_at:%Y-%m-%d} installers get it only "
                 f"from the opt-in index /pending/simple/.\n"
             ),
-        )
+        ),
+    )
+
+
+# The scheduler's digest to the registry admins ---------------------------------------------------
+
+DIGEST_NAMES = 20  # cases named per stage; the admin list has the rest
+
+# What the digest says of each stage a scheduler run moves cases into, and the admin list
+# (model, state) that shows them.
+DIGEST_STAGES = {
+    "to_review": (
+        "Awaiting your review (approve, keep or extend)",
+        "stagedremoval",
+        StagedState.AWAITING_REVIEW,
+    ),
+    "to_pending": (
+        "Now pending removal (installable only from /pending/simple/)",
+        "stagedremoval",
+        StagedState.PENDING_REMOVAL,
+    ),
+    "reinstated": (
+        "Takedowns reinstated (counter-notice period over, no court action reported)",
+        "legaltakedown",
+        "reinstated",
+    ),
+}
+
+
+class Digest:
+    """What one scheduler run moved, for the admins' digest: counts and the first names."""
+
+    def __init__(self):
+        self.counts = dict.fromkeys(DIGEST_STAGES, 0)
+        self.names = {stage: [] for stage in DIGEST_STAGES}
+
+    def add(self, stage, items):
+        items = list(items)
+        self.counts[stage] += len(items)
+        room = DIGEST_NAMES - len(self.names[stage])
+        self.names[stage] += [str(getattr(item, "target", item)) for item in items[:room]]
+
+    def __bool__(self):
+        return any(self.counts.values())
+
+
+def _admin_list(model, state):
+    try:
+        path = reverse(f"admin:moderation_{model}_changelist")
+    except NoReverseMatch:
+        return ""
+    return site_url(f"{path}?state__exact={state}")
+
+
+def scheduler_digest(digest, *, now):
+    """Queue one e-mail to the registry admins saying what the scheduler's run moved (nothing
+    when it moved nothing). Sent with the rest of the run's mail."""
+    if not digest:
+        return
+    sections, summary = [], []
+    for stage, (label, model, state) in DIGEST_STAGES.items():
+        count = digest.counts[stage]
+        if not count:
+            continue
+        kind = "takedown" if model == "legaltakedown" else "staged removal"
+        summary.append(f"{label.split(' (')[0].lower()}: {count:,}")
+        lines = [f"{label}: {counted(count, kind)}"]
+        lines += [f"  {name}" for name in digest.names[stage]]
+        if count > len(digest.names[stage]):
+            lines.append(f"  ... and {count - len(digest.names[stage]):,} more")
+        link = _admin_list(model, state)
+        if link:
+            lines.append(f"  The list in the admin: {link}")
+        sections.append("\n".join(lines))
+    body = (
+        f"The scheduler ran at {now:%Y-%m-%d %H:%M} UTC and moved these cases on.\n\n"
+        + "\n\n".join(sections)
+        + "\n"
+    )
+    _send(
+        [(f"[Holdfast] scheduler run: {'; '.join(summary)}", body, admin_emails())],
+        at_once=False,
     )

@@ -106,3 +106,17 @@ def second_admin(db):
     user = UserFactory(username="second-admin", is_staff=True, is_superuser=False)
     user.groups.add(Group.objects.get(name=REGISTRY_ADMINS))
     return user
+
+
+@pytest.fixture
+def send_outbox(db):
+    """Send the outbox as the scheduler does at the end of its run (e-mail lands in
+    `mail.outbox`); return its SendReport. What a person's act queues is sent on commit
+    (`django_capture_on_commit_callbacks(execute=True)`); what the scheduler's batches queue
+    waits for this."""
+    from registry import outbox
+
+    def send(now=None):
+        return outbox.send_due(now=now)
+
+    return send

@@ -5,7 +5,7 @@ owner's page); `apply_batch` moves many due cases at once (the scheduler). Both 
 row of `moderation.workflow`: who may take it, where it may start, its guard, and its effect
 (`moderation.services.effects`), so what the confirmation page promises is what runs. Each move
 is atomic, locks the case row, writes history with the actor and reason, links the removal
-events it caused, and sends its emails once the transaction has committed.
+events it caused, and queues its emails in the outbox in the same transaction.
 """
 
 from datetime import timedelta
@@ -201,8 +201,11 @@ def apply_batch(*, cases, name, actor, reason, now):
     for case in cases:
         fields = _move(case, transition, case.state, now)
     fields += effect.fields if effect is not None else ()
+    # Every case of the batch gets the same values: one UPDATE for the batch, history row by row.
     bulk_update_tracked(type(cases[0]), cases, fields, actor=actor, reason=reason, when=now)
-    notifications.on_staged_transition(cases, transition, reason=reason, actor=actor)
+    # Queued with the change; the scheduler sends its run's mail (and the admins' digest) at the
+    # end of the run.
+    notifications.on_staged_transition(cases, transition, reason=reason, actor=actor, at_once=False)
     return cases
 
 

@@ -10,6 +10,10 @@ change itself commit together or not at all. Simple pages derive their ETag and
 Wording follows PyPI's journal where PyPI has the act ("create", "new release", "add source
 file …", "remove file …", "remove release", "remove project", "yank release", "unyank
 release"); Holdfast's own acts (restore, purge, status, pending removal) read the same way.
+
+When a CDN is configured (`HOLDFAST_CDN_PURGE_URL`), the changes that take something away from
+what it may have cached, or bring back what it cached as gone, queue a purge of the projects'
+surrogate keys (`registry.cdn`) in the outbox, in the same transaction.
 """
 
 from typing import NamedTuple
@@ -17,6 +21,7 @@ from typing import NamedTuple
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Greatest
 
+from .. import cdn, outbox
 from ..models import Change, Project
 
 STAMP_CHUNK = 1000
@@ -71,7 +76,36 @@ def record_changes(entries, *, actor, now):
     project_ids = sorted({item.project_id for item in entries})
     for start in range(0, len(project_ids), STAMP_CHUNK):
         stamp_projects(project_ids[start : start + STAMP_CHUNK])
+    purge_cdn(entries)
     return _newest_serial(rows, project_ids)
+
+
+# What takes something away from what a CDN may have cached (or brings back what it cached as
+# gone): a removal, a purge, a restore, a status change (a quarantine and its end).
+PURGED_BY = ("remove ", "purge ", "restore ", "set status ")
+# ... and what changes the root index (a project appears or disappears).
+INDEX_CHANGES = {"remove project", "restore project"}
+
+
+def purge_cdn(entries):
+    """Queue the CDN purges of what `entries` change (in this transaction), when a purge URL is
+    configured: each project's surrogate key, and the index's for a project's removal or
+    restore."""
+    if not outbox.purge_configured():
+        return []
+    purging = [item for item in entries if item.action.startswith(PURGED_BY)]
+    if not purging:
+        return []
+    names = Project.objects.filter(pk__in={item.project_id for item in purging}).values_list(
+        "normalized_name", flat=True
+    )
+    keys = [cdn.project_key(name) for name in sorted(names)]
+    if any(item.action in INDEX_CHANGES for item in purging):
+        keys.append(cdn.INDEX_KEY)
+    # Queued at the clock's time (like e-mail), and tried as soon as the change commits.
+    rows = outbox.enqueue_purges(keys)
+    outbox.send_on_commit(rows)
+    return rows
 
 
 def stamp_projects(project_ids):

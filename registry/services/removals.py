@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .. import policy
 from ..facts import Decider
-from ..history import bulk_update_tracked, record
+from ..history import bulk_set_tracked, bulk_update_tracked, record
 from ..models import (
     File,
     Project,
@@ -80,12 +80,10 @@ def mark_pending_removal_many(*, projects=(), releases=(), actor, reason, now):
                 )
                 .order_by("pk")
             )
-            for row in rows:
-                row.pending_removal_at = now
-            if rows:
-                bulk_update_tracked(
-                    model, rows, ["pending_removal_at"], actor=actor, reason=reason, when=now
-                )
+            # One UPDATE for the batch (every row gets the same date), history row by row.
+            bulk_set_tracked(
+                model, rows, {"pending_removal_at": now}, actor=actor, reason=reason, when=now
+            )
             marked[model] = rows
         names = dict(
             Project.objects.filter(pk__in={row.project_id for row in marked[Release]}).values_list(

@@ -15,6 +15,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from moderation import notifications
 from moderation.models import StagedRemoval, StagedState
 from moderation.services import staged
 from registry import services, tokens
@@ -89,13 +90,18 @@ def scheduler():
 
 
 @pytest.fixture
-def run_scheduler(scheduler, django_capture_on_commit_callbacks):
-    """One scheduler pass at `now`, as advance_workflows makes it; return the batch report."""
+def run_scheduler(scheduler, send_outbox):
+    """One scheduler pass at `now`, as advance_workflows makes it (the batch, the reminders, the
+    admins' digest, then the outbox sent); return the batch report."""
 
     def run(now):
-        with django_capture_on_commit_callbacks(execute=True):
-            report = staged.advance_batch(now=now, actor=scheduler)
-            staged.remind_dependents(now=now, actor=scheduler)
+        report = staged.advance_batch(now=now, actor=scheduler)
+        staged.remind_dependents(now=now, actor=scheduler)
+        digest = notifications.Digest()
+        digest.add("to_pending", report.to_pending)
+        digest.add("to_review", report.to_review)
+        notifications.scheduler_digest(digest, now=now)
+        send_outbox()
         return report
 
     return run
@@ -236,7 +242,10 @@ def test_a_project_goes_through_every_stage_is_removed_and_restored(
         "status": "deprecated",
         "reason": MESSAGE,
     }
-    assert mails() == [("[Holdfast] leftpad is now pending removal", OWNER_MAIL)]
+    assert mails() == [
+        ("[Holdfast] leftpad is now pending removal", OWNER_MAIL),
+        ("[Holdfast] scheduler run: now pending removal: 1", ADMIN_MAIL),
+    ]
     refused_upload = upload(client, owner, "leftpad", "4.0")
     assert refused_upload.status_code == 403
     assert "pending removal" in refused_upload.content.decode()
@@ -260,7 +269,7 @@ def test_a_project_goes_through_every_stage_is_removed_and_restored(
     assert installable(project, Index.PENDING) == files
     assert mails() == [
         ("[Holdfast] leftpad awaits the admins' review", OWNER_MAIL),
-        ("[Holdfast] staged removal awaits review: leftpad", ADMIN_MAIL),
+        ("[Holdfast] scheduler run: awaiting your review: 1", ADMIN_MAIL),
     ]
     assert not run_scheduler(t2 + timedelta(days=365))
     assert upload(client, owner, "leftpad", "4.0").status_code == 403
@@ -607,14 +616,15 @@ def test_batches_are_limited_by_size_oldest_due_first(owner, scheduler, t0):
 
 
 def test_a_dependent_hears_of_it_when_deprecated_and_once_a_week_before(
-    project, dependents, owner, scheduler, act, t0
+    project, dependents, owner, scheduler, act, t0, send_outbox
 ):
     case = act(staged.start, project=project, message=MESSAGE, actor=owner, now=t0)
     mails()
     week_before = t0 + DEPRECATED - timedelta(days=7)
 
-    with_reminder = act(staged.remind_dependents, now=week_before, actor=scheduler)
-    again = act(staged.remind_dependents, now=week_before + timedelta(days=1), actor=scheduler)
+    with_reminder = staged.remind_dependents(now=week_before, actor=scheduler)
+    again = staged.remind_dependents(now=week_before + timedelta(days=1), actor=scheduler)
+    send_outbox()
 
     assert [c.pk for c in with_reminder] == [case.pk]
     assert again == []
@@ -641,7 +651,7 @@ def test_the_emails_go_to_every_owner_and_to_every_admin(
     admins = ("registry-admin@example.org", "second-admin@example.org")
     assert mails() == [
         ("[Holdfast] leftpad awaits the admins' review", owners),
-        ("[Holdfast] staged removal awaits review: leftpad", admins),
+        ("[Holdfast] scheduler run: awaiting your review: 1", admins),
     ]
 
 

@@ -16,17 +16,20 @@ counter-notice waiting period is over (reinstated unless a court action was repo
 name reservations whose period is over (their expiry recorded), and, at most once an hour, the
 projects' ranks by 30-day downloads and which are critical (`registry.services.popularity`),
 and the comparison of the deletion-policy presets the admin page shows (`registry.reports.stored`,
-kept in the cache).
+kept in the cache). Last, one digest e-mail to the registry admins says what the run moved, and
+the outbox is sent (this run's e-mails, and earlier ones whose retry is due: `registry.outbox`).
+A mail server or CDN that fails delays its messages, never stops the run or loses them.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from moderation import services
+from moderation import notifications, services
 from moderation.models import LegalTakedown, StagedRemoval, StagedState
 from moderation.services import staged
 from moderation.workflow import TakedownState
+from registry import outbox
 from registry import services as registry
 from registry.models import NameReservation
 from registry.reports import stored as policy_report
@@ -53,6 +56,7 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
         now = timezone.now()
         actor = staged.scheduler_user()
+        self.digest = notifications.Digest()
         moved = self.advance_staged(now=now, actor=actor, size=batch_size, dry_run=dry_run)
         reminded = self.remind_dependents(now=now, actor=actor, size=batch_size, dry_run=dry_run)
         reinstated = self.finish_counter_notices(now=now, actor=actor, dry_run=dry_run)
@@ -68,12 +72,20 @@ class Command(BaseCommand):
                 f"{counted(lapsed, 'expired reservation')}."
             )
         else:
+            notifications.scheduler_digest(self.digest, now=now)
+            self.send_outbox()
             self.stdout.write(
                 f"Moved {counted(moved['pending'], 'staged removal')} to pending removal and "
                 f"{moved['review']:,} to review; reminded dependents of {reminded:,}; reinstated "
                 f"{counted(reinstated, 'takedown')}; recorded "
                 f"{counted(lapsed, 'expired reservation')}."
             )
+
+    def send_outbox(self):
+        """Send what is due in the outbox; say so only when there was something to send."""
+        report = outbox.send_due(now=timezone.now())
+        if report.sent or report.failed or report.waiting:
+            self.stdout.write(report.summary())
 
     def rank_projects(self, *, now, dry_run):
         if not registry.popularity_is_stale(now=now):
@@ -115,6 +127,8 @@ class Command(BaseCommand):
                 self.report_move(case, StagedState.PENDING_REMOVAL)
             totals["pending"] += len(report.to_pending)
             totals["review"] += len(report.to_review)
+            self.digest.add("to_pending", report.to_pending)
+            self.digest.add("to_review", report.to_review)
         return totals
 
     def report_move(self, case, state):
@@ -163,6 +177,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {takedown}: skipped ({error})")
                 continue
             self.stdout.write(f"  {takedown}: reinstated")
+            self.digest.add("reinstated", [takedown])
             count += 1
         return count
 

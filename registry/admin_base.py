@@ -8,49 +8,20 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import connections, transaction
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_history import ReadableHistoryMixin
 from .forms import PlainTextMixin
 from .history import record
+from .paginators import EstimatedCountPaginator
 from .validators import text_problem
 
-# Above this many rows an unfiltered change list shows PostgreSQL's estimate instead of counting.
-ESTIMATE_ABOVE = 100_000
 # The largest primary key a database holds (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
-
-
-class EstimatedCountPaginator(Paginator):
-    """Count unfiltered PostgreSQL tables from the planner's statistics, not with COUNT(*).
-
-    Counting hundreds of millions of history rows on every page view would take seconds; an
-    unfiltered list only needs to know roughly how many pages there are. Filtered lists (and
-    SQLite) keep the exact count.
-    """
-
-    @cached_property
-    def count(self):
-        qs = self.object_list
-        query = getattr(qs, "query", None)
-        if query is not None and not query.where:
-            connection = connections[qs.db]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                        [qs.model._meta.db_table],
-                    )
-                    row = cursor.fetchone()
-                if row and row[0] > ESTIMATE_ABOVE:
-                    return row[0]
-        return super().count
 
 
 class RemovedListFilter(admin.SimpleListFilter):
@@ -88,6 +59,24 @@ class PlainQueryMixin:
                     )
                     raise IncorrectLookupParameters(problem)
         return super().get_changelist_instance(request)
+
+
+class ReadOnlyAdmin(PlainQueryMixin, admin.ModelAdmin):
+    """Rows written only by the system (figures, the change journal, the outbox): read in the
+    admin, never added, changed or deleted there."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReasonForm(PlainTextMixin, forms.ModelForm):

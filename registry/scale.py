@@ -286,16 +286,19 @@ def journal(*, since_project=0):
     change, project, release, file = (
         model._meta.db_table for model in (Change, Project, Release, File)
     )
-    columns = f"INSERT INTO {change} (project_id, name, version, filename, action, submitted_at)"
+    columns = (
+        f"INSERT INTO {change} (project_id, name, version, filename, action, submitted_at, "
+        "submitted_by)"
+    )
     statements = [
-        f"{columns} SELECT p.id, p.name, '', '', 'create', p.created_at FROM {project} p "
+        f"{columns} SELECT p.id, p.name, '', '', 'create', p.created_at, '' FROM {project} p "
         "WHERE p.id > %s ORDER BY p.created_at, p.id",
-        f"{columns} SELECT p.id, p.name, r.version, '', 'new release', r.created_at "
+        f"{columns} SELECT p.id, p.name, r.version, '', 'new release', r.created_at, '' "
         f"FROM {release} r JOIN {project} p ON p.id = r.project_id WHERE p.id > %s "
         "ORDER BY r.created_at, r.id",
         f"{columns} SELECT p.id, p.name, r.version, f.filename, 'add ' || CASE f.packagetype "
         "WHEN 'sdist' THEN 'source' ELSE f.python_version END || ' file ' || f.filename, "
-        f"f.uploaded_at FROM {file} f JOIN {release} r ON r.id = f.release_id "
+        f"f.uploaded_at, '' FROM {file} f JOIN {release} r ON r.id = f.release_id "
         f"JOIN {project} p ON p.id = r.project_id WHERE p.id > %s ORDER BY f.uploaded_at, f.id",
         f"UPDATE {project} SET last_serial = (SELECT MAX(c.id) FROM {change} c "
         f"WHERE c.project_id = {project}.id) WHERE id > %s",

@@ -9,20 +9,33 @@ the page. Django has no built-in answer (ticket #8408). `EstimatedCountPaginator
   so the cancelled count leaves the request's transaction usable); when the count is cancelled,
   it takes the planner's estimate of the filtered query's rows from `EXPLAIN`.
 
-`estimated` then says the count is an estimate, and the change list shows "about N". On other
-databases (SQLite in development and tests) it simply counts.
+Before counting a filtered list it asks the planner (`EXPLAIN`) how many rows to expect: a list
+expected to hold more than `COUNT_BELOW` rows is not counted at all. `estimated` then says the
+count is an estimate, and the change list shows "about N". On other databases (SQLite in
+development and tests) it simply counts.
+
+Deep pages (`?p=200`) read the page's ids through the ordering's index first and join only
+those rows, instead of joining every row the OFFSET skips.
 """
 
 import json
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connections, transaction
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # Above this many rows an unfiltered change list shows PostgreSQL's estimate instead of counting.
 ESTIMATE_ABOVE = 100_000
+# A filtered list the planner expects to hold more rows than this is not counted at all: its
+# estimate is shown. Below it an exact count is tried (counting this many rows through an index
+# takes a few milliseconds).
+COUNT_BELOW = 20_000
 # How long an exact count may take before the estimate is used instead.
-COUNT_TIMEOUT_MS = 100
+COUNT_TIMEOUT_MS = 50
+# Pages from this row on are read in two steps (the ids of the page through the ordering's
+# index, then those rows with their joins), so a deep page does not join every row it skips.
+DEFERRED_JOIN_FROM = 500
 # A count that ran out of time covers many rows: an estimate below this (the planner can be far
 # off for a selective filter) is raised to it, so the list still pages instead of showing all.
 ESTIMATE_FLOOR = 1_000
@@ -85,8 +98,23 @@ class EstimatedCountPaginator(Paginator):
             if rows is not None and rows > ESTIMATE_ABOVE:
                 self.estimated = True
                 return rows
-        exact = count_within(qs, self.count_timeout_ms)
-        if exact is not None:
-            return exact
+        estimate = query_estimate(qs)
+        if estimate < COUNT_BELOW:
+            exact = count_within(qs, self.count_timeout_ms)
+            if exact is not None:
+                return exact
         self.estimated = True
-        return max(query_estimate(qs), ESTIMATE_FLOOR)
+        return max(estimate, ESTIMATE_FLOOR)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list[bottom:top]
+        qs = self.object_list
+        if bottom >= DEFERRED_JOIN_FROM and isinstance(qs, QuerySet) and not qs.query.distinct:
+            # The page's ids in a subquery (the ordering's index alone), then only those rows.
+            rows = qs.filter(pk__in=qs.values("pk")[bottom:top])
+        return self._get_page(rows, number, self)

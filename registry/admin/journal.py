@@ -1,25 +1,29 @@
 """The change journal and the outbox in the admin: read only, as the services wrote them."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.template.defaultfilters import truncatechars
 
 from ..admin_base import ReadOnlyAdmin
 from ..models import Change, OutboxMessage
 from .common import projects_starting
 
-# The kinds of change the journal's filter offers, each a prefix (or the whole) of the action's
-# words (registry.services.changes): an index on the action serves them.
+# The kinds of change the journal's filter offers: the whole action (an exact match, which the
+# index on (action, id) serves in the list's order) or, for the acts that name a file or a
+# status, the start of its words (registry.services.changes).
 ACTION_KINDS = [
-    ("create", "Projects created", "create"),
-    ("release", "New releases", "new release"),
-    ("add", "Files added", "add "),
-    ("remove", "Removals", "remove "),
-    ("restore", "Restores", "restore "),
-    ("purge", "Purges", "purge "),
-    ("yank", "Yanks", "yank "),
-    ("unyank", "Yanks undone", "unyank "),
-    ("status", "Status changes", "set status"),
-    ("pending", "Pending removals", "pending removal"),
+    ("create", "Projects created", Q(action="create")),
+    ("release", "New releases", Q(action="new release")),
+    ("add", "Files added", Q(action__startswith="add ")),
+    ("remove-file", "Files removed", Q(action__startswith="remove file ")),
+    ("remove-release", "Releases removed", Q(action="remove release")),
+    ("remove-project", "Projects removed", Q(action="remove project")),
+    ("restore", "Restores", Q(action__startswith="restore ")),
+    ("purge", "Purges", Q(action__startswith="purge ")),
+    ("yank", "Yanks", Q(action="yank release")),
+    ("unyank", "Yanks undone", Q(action="unyank release")),
+    ("status", "Status changes", Q(action__startswith="set status")),
+    ("pending", "Pending removals", Q(action__startswith="pending removal")),
 ]
 
 
@@ -31,9 +35,9 @@ class ActionKindListFilter(admin.SimpleListFilter):
         return [(value, label) for value, label, _prefix in ACTION_KINDS]
 
     def queryset(self, request, queryset):
-        for value, _label, prefix in ACTION_KINDS:
+        for value, _label, condition in ACTION_KINDS:
             if self.value() == value:
-                return queryset.filter(action__startswith=prefix)
+                return queryset.filter(condition)
         return queryset
 
 

@@ -39,6 +39,20 @@ from tests.factories import (
 NOW = timezone.now().replace(microsecond=0)
 QUERY_BUDGET = 15
 serial = itertools.count(1)
+CHANGE_ACTIONS = [
+    "create",
+    "new release",
+    "add py3 file a.whl",
+    "remove file a.whl",
+    "remove release",
+    "remove project",
+    "restore project",
+    "purge file a.whl",
+    "yank release",
+    "unyank release",
+    "set status archived",
+    "pending removal",
+]
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -55,9 +69,9 @@ def superuser_client(client, db):
 
 def make_change(n):
     project = ProjectFactory()
-    kind = ACTION_KINDS[n % len(ACTION_KINDS)][2]
+    action = CHANGE_ACTIONS[n % len(CHANGE_ACTIONS)]
     return Change.objects.create(
-        project=project, name=project.name, action=f"{kind} x", submitted_at=NOW
+        project=project, name=project.name, action=action, submitted_at=NOW
     )
 
 
@@ -259,10 +273,26 @@ def test_other_lists_search_by_the_start_of_the_project_name(superuser_client):
 
 def test_the_change_journal_filters_by_kind_of_action(superuser_client):
     project = ProjectFactory()
-    for action in ["create", "new release", "add py3 file a.whl", "remove file a.whl"]:
+    for action in CHANGE_ACTIONS:
         Change.objects.create(project=project, name="p", action=action, submitted_at=NOW)
-    response = superuser_client.get(changelist("change", "kind=add"))
-    assert [c.action for c in response.context["cl"].result_list] == ["add py3 file a.whl"]
+    shown = {}
+    for value, _label, _condition in ACTION_KINDS:
+        response = superuser_client.get(changelist("change", f"kind={value}"))
+        shown[value] = [c.action for c in response.context["cl"].result_list]
+    assert shown == {
+        "create": ["create"],
+        "release": ["new release"],
+        "add": ["add py3 file a.whl"],
+        "remove-file": ["remove file a.whl"],
+        "remove-release": ["remove release"],
+        "remove-project": ["remove project"],
+        "restore": ["restore project"],
+        "purge": ["purge file a.whl"],
+        "yank": ["yank release"],
+        "unyank": ["unyank release"],
+        "status": ["set status archived"],
+        "pending": ["pending removal"],
+    }
     response = superuser_client.get(changelist("outboxmessage", "sent=no"))
     assert response.status_code == 200
 
@@ -398,3 +428,14 @@ def test_file_and_role_searches_use_indexes(db):
     plan = explain(admin_queryset(Role, "proj0123"))
     assert "Seq Scan on registry_project" not in plan, plan
     assert "Seq Scan on auth_user" not in plan, plan
+
+
+def test_a_deep_page_reads_the_same_rows_in_the_same_order(db, monkeypatch):
+    for n in range(7):
+        FileFactory(uploaded_at=NOW - datetime.timedelta(minutes=n % 3))
+    ordered = File.objects.select_related("release__project").order_by("-uploaded_at", "-pk")
+    plain = [list(paginators.EstimatedCountPaginator(ordered, 2).page(n)) for n in (1, 2, 3, 4)]
+    monkeypatch.setattr(paginators, "DEFERRED_JOIN_FROM", 2)
+    deferred = [list(paginators.EstimatedCountPaginator(ordered, 2).page(n)) for n in (1, 2, 3, 4)]
+    assert deferred == plain
+    assert [len(page) for page in deferred] == [2, 2, 2, 1]

@@ -93,12 +93,14 @@ class EstimatedCountPaginator(Paginator):
         if query is None or not estimates(connections[qs.db]):
             return super().count
         connection = connections[qs.db]
+        estimate = None
         if not query.where:
-            rows = table_estimate(connection, qs.model._meta.db_table)
-            if rows is not None and rows > ESTIMATE_ABOVE:
+            estimate = table_estimate(connection, qs.model._meta.db_table)
+            if estimate is not None and estimate > ESTIMATE_ABOVE:
                 self.estimated = True
-                return rows
-        estimate = query_estimate(qs)
+                return estimate
+        if estimate is None:
+            estimate = query_estimate(qs)
         if estimate < COUNT_BELOW:
             exact = count_within(qs, self.count_timeout_ms)
             if exact is not None:

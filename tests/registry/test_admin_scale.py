@@ -445,3 +445,16 @@ def test_a_deep_page_reads_the_same_rows_in_the_same_order(db, monkeypatch):
     deferred = [list(paginators.EstimatedCountPaginator(ordered, 2).page(n)) for n in (1, 2, 3, 4)]
     assert deferred == plain
     assert [len(page) for page in deferred] == [2, 2, 2, 1]
+
+
+def test_a_list_expected_to_be_big_is_not_counted(db, monkeypatch):
+    FileFactory()
+
+    def count_within(queryset, timeout_ms):
+        raise AssertionError("counted a list the planner expects to be big")
+
+    monkeypatch.setattr(paginators, "estimates", lambda connection: True)
+    monkeypatch.setattr(paginators, "count_within", count_within)
+    monkeypatch.setattr(paginators, "query_estimate", lambda queryset: 50_000)
+    paginator = paginators.EstimatedCountPaginator(File.objects.filter(size__gt=0), 50)
+    assert (paginator.count, paginator.estimated) == (50_000, True)

@@ -24,6 +24,16 @@ from .validators import text_problem
 MAX_ID = 2**63 - 1
 
 
+def is_row_id(model, value):
+    """Whether `value` (as in a URL or a form) can be a primary key of `model`: the database's
+    ValueError or overflow on any other would be a 500."""
+    try:
+        pk = model._meta.pk.to_python(unquote(value))
+    except ValidationError:
+        return False
+    return not isinstance(pk, int) or abs(pk) <= MAX_ID
+
+
 class RemovedListFilter(admin.SimpleListFilter):
     title = "removal"
     parameter_name = "removed"
@@ -78,6 +88,12 @@ class ReadOnlyAdmin(PlainQueryMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_object(self, request, object_id, from_field=None):
+        # An id the database cannot hold is a row that does not exist, not a 500.
+        if from_field is None and not is_row_id(self.model, object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
+
 
 class ReasonForm(PlainTextMixin, forms.ModelForm):
     """A model form that asks why, so the history row of an admin edit carries a reason."""
@@ -100,13 +116,7 @@ class TrackedAdmin(PlainQueryMixin, ReadableHistoryMixin, SimpleHistoryAdmin):
         return False
 
     def is_row_id(self, value):
-        """Whether `value` (as in a URL or a form) can be a primary key of this model: the
-        database's ValueError or overflow on any other would be a 500."""
-        try:
-            pk = self.model._meta.pk.to_python(unquote(value))
-        except ValidationError:
-            return False
-        return not isinstance(pk, int) or abs(pk) <= MAX_ID
+        return is_row_id(self.model, value)
 
     def refuse_odd_ids(self, *ids):
         """404 for an id that is not a number: simple-history looks ids up as they come."""

@@ -65,14 +65,26 @@ def query_estimate(queryset):
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+class _Undo(Exception):
+    """Rolls the savepoint of a finished count back, and with it its `SET LOCAL`."""
+
+
 def count_within(queryset, timeout_ms):
-    """Count `queryset` exactly, or return None when that takes longer than `timeout_ms`."""
+    """Count `queryset` exactly, or return None when that takes longer than `timeout_ms`.
+
+    The savepoint is always rolled back: a released one would keep the short timeout for the
+    rest of an enclosing transaction (a test's, or a request's), cancelling later queries.
+    """
     connection = connections[queryset.db]
+    counted = None
     try:
         with transaction.atomic(using=queryset.db):
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
-            return queryset.count()
+            counted = queryset.count()
+            raise _Undo
+    except _Undo:
+        return counted
     except DatabaseError as error:
         # 57014 is query_canceled: the timeout. Anything else is a real error.
         if getattr(error.__cause__, "sqlstate", None) != "57014":

@@ -458,3 +458,19 @@ def test_a_list_expected_to_be_big_is_not_counted(db, monkeypatch):
     monkeypatch.setattr(paginators, "query_estimate", lambda queryset: 50_000)
     paginator = paginators.EstimatedCountPaginator(File.objects.filter(size__gt=0), 50)
     assert (paginator.count, paginator.estimated) == (50_000, True)
+
+
+@pytest.mark.parametrize("model", ["change", "outboxmessage", "popularity", "downloadcount"])
+def test_read_only_lists_answer_an_impossible_id_with_not_found(superuser_client, model):
+    url = reverse(f"admin:registry_{model}_change", args=["9223372036854775808"])
+    response = superuser_client.get(url)
+    assert response.status_code == 302  # Django's "does not exist" message and the list
+
+
+@on_postgresql
+def test_a_finished_count_leaves_no_timeout_behind(db):
+    ProjectFactory()
+    assert paginators.count_within(Project.objects.all(), 1_000) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"

@@ -8,49 +8,30 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import connections, transaction
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_history import ReadableHistoryMixin
 from .forms import PlainTextMixin
 from .history import record
+from .paginators import EstimatedCountPaginator
 from .validators import text_problem
 
-# Above this many rows an unfiltered change list shows PostgreSQL's estimate instead of counting.
-ESTIMATE_ABOVE = 100_000
 # The largest primary key a database holds (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
 
 
-class EstimatedCountPaginator(Paginator):
-    """Count unfiltered PostgreSQL tables from the planner's statistics, not with COUNT(*).
-
-    Counting hundreds of millions of history rows on every page view would take seconds; an
-    unfiltered list only needs to know roughly how many pages there are. Filtered lists (and
-    SQLite) keep the exact count.
-    """
-
-    @cached_property
-    def count(self):
-        qs = self.object_list
-        query = getattr(qs, "query", None)
-        if query is not None and not query.where:
-            connection = connections[qs.db]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                        [qs.model._meta.db_table],
-                    )
-                    row = cursor.fetchone()
-                if row and row[0] > ESTIMATE_ABOVE:
-                    return row[0]
-        return super().count
+def is_row_id(model, value):
+    """Whether `value` (as in a URL or a form) can be a primary key of `model`: the database's
+    ValueError or overflow on any other would be a 500."""
+    try:
+        pk = model._meta.pk.to_python(unquote(value))
+    except ValidationError:
+        return False
+    return not isinstance(pk, int) or abs(pk) <= MAX_ID
 
 
 class RemovedListFilter(admin.SimpleListFilter):
@@ -90,6 +71,30 @@ class PlainQueryMixin:
         return super().get_changelist_instance(request)
 
 
+class ReadOnlyAdmin(PlainQueryMixin, admin.ModelAdmin):
+    """Rows written only by the system (figures, the change journal, the outbox): read in the
+    admin, never added, changed or deleted there."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_object(self, request, object_id, from_field=None):
+        # An id the database cannot hold is a row that does not exist, not a 500.
+        if from_field is None and not is_row_id(self.model, object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
+
+
 class ReasonForm(PlainTextMixin, forms.ModelForm):
     """A model form that asks why, so the history row of an admin edit carries a reason."""
 
@@ -111,13 +116,7 @@ class TrackedAdmin(PlainQueryMixin, ReadableHistoryMixin, SimpleHistoryAdmin):
         return False
 
     def is_row_id(self, value):
-        """Whether `value` (as in a URL or a form) can be a primary key of this model: the
-        database's ValueError or overflow on any other would be a 500."""
-        try:
-            pk = self.model._meta.pk.to_python(unquote(value))
-        except ValidationError:
-            return False
-        return not isinstance(pk, int) or abs(pk) <= MAX_ID
+        return is_row_id(self.model, value)
 
     def refuse_odd_ids(self, *ids):
         """404 for an id that is not a number: simple-history looks ids up as they come."""

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from registry.admin.common import NormalizedNameSearchMixin
 from registry.admin.impacts import Assessor, assess_each
 from registry.admin_base import ConfirmItem, TrackedAdmin, confirmed_action
 from registry.facts import is_registry_admin
@@ -83,11 +84,12 @@ def extend_staged(modeladmin, request, case, data):
 
 
 @admin.register(StagedRemoval)
-class StagedRemovalAdmin(TrackedAdmin):
+class StagedRemovalAdmin(NormalizedNameSearchMixin, TrackedAdmin):
     list_display = ["__str__", "state", "next_step", "next_step_at", "requested_by", "created_at"]
     list_filter = [StagedDueListFilter, "state"]
     list_select_related = ["project", "release__project", "requested_by"]
     search_fields = ["project__normalized_name"]
+    normalized_search_field = "project__normalized_name"
     ordering = ["next_step_at", "pk"]
     actions = [approve_staged, keep_staged, extend_staged]
     history_list_display = []  # "Changed by" and "Change reason" are simple-history's own

@@ -117,11 +117,16 @@ class Case(models.Model):
         return f"{cls.kind.value[0].upper()}-{pk}"
 
 
-def _case_meta_indexes(prefix):
+def _case_meta_indexes(prefix, kind_field):
+    # The admin lists the most pressing first (-priority, due_at, pk), mostly the open ones.
+    order = ["-priority", "due_at", "id"]
     return [
         models.Index(fields=["state", "due_at"], name=f"{prefix}_state_due"),
         models.Index(fields=["assignee", "closed_at"], name=f"{prefix}_assignee"),
         models.Index(fields=["-created_at"], name=f"{prefix}_created"),
+        models.Index(fields=order, name=f"{prefix}_order"),
+        models.Index(fields=order, condition=Q(closed_at__isnull=True), name=f"{prefix}_open"),
+        models.Index(fields=[kind_field, *order], name=f"{prefix}_kind"),
     ]
 
 
@@ -263,7 +268,7 @@ class LegalTakedown(Case):
         verbose_name_plural = "legal takedowns"
         ordering = ["due_at"]
         default_permissions = NO_DELETE_PERMISSIONS
-        indexes = _case_meta_indexes("mod_takedown")
+        indexes = _case_meta_indexes("mod_takedown", "takedown_kind")
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=[s.value for s in TakedownState]),
@@ -354,7 +359,7 @@ class DeletionException(Case):
         verbose_name_plural = "deletion exceptions"
         ordering = ["due_at"]
         default_permissions = NO_DELETE_PERMISSIONS
-        indexes = _case_meta_indexes("mod_exception")
+        indexes = _case_meta_indexes("mod_exception", "category")
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=[s.value for s in ExceptionState]),
@@ -413,7 +418,7 @@ class AbuseReport(Case):
         verbose_name_plural = "abuse reports"
         ordering = ["due_at"]
         default_permissions = NO_DELETE_PERMISSIONS
-        indexes = _case_meta_indexes("mod_abuse")
+        indexes = _case_meta_indexes("mod_abuse", "category")
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=[s.value for s in AbuseState]),

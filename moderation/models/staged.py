@@ -103,6 +103,7 @@ class StagedRemoval(models.Model):
         indexes = [
             models.Index(fields=["state", "next_step_at"], name="mod_staged_due"),
             models.Index(fields=["project", "state"], name="mod_staged_project"),
+            models.Index(fields=["next_step_at", "id"], name="mod_staged_order"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -17,8 +17,7 @@ from packaging.utils import canonicalize_name
 from .. import services
 from ..admin_base import (
     ConfirmItem,
-    EstimatedCountPaginator,
-    PlainQueryMixin,
+    ReadOnlyAdmin,
     ReadOnlyTrackedAdmin,
     RemovedListFilter,
     confirmed_action,
@@ -41,7 +40,9 @@ from .common import (
     DEPENDENTS_SHOWN,
     HISTORY_COLUMNS,
     AdminPowersMixin,
+    FilenameSearchMixin,
     NormalizedNameSearchMixin,
+    ProjectOrUserSearchMixin,
     PurgeForm,
     RemovalForm,
     by_project,
@@ -199,10 +200,10 @@ class ProjectAdmin(AdminPowersMixin, NormalizedNameSearchMixin, ReadOnlyTrackedA
 
 
 @admin.register(Role)
-class RoleAdmin(ReadOnlyTrackedAdmin):
+class RoleAdmin(ProjectOrUserSearchMixin, ReadOnlyTrackedAdmin):
     list_display = ["project", "user", "role", "created_at"]
     list_filter = ["role"]
-    search_fields = ["project__normalized_name", "user__username"]
+    search_fields = ["project__normalized_name", "user__username"]  # see get_search_results
     list_select_related = ["project", "user"]
     autocomplete_fields = ["project", "user"]
     history_list_display = HISTORY_COLUMNS
@@ -229,6 +230,7 @@ class ReleaseAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
     list_display = ["__str__", "project", "version", "created_at", "yanked", "removed_at"]
     list_filter = ["yanked", "is_prerelease", RemovedListFilter]
     search_fields = ["project__normalized_name"]
+    search_help_text = "A project's name (any spelling), then the start of a version: django 4."
     list_select_related = ["project"]
     autocomplete_fields = ["project"]
     history_list_display = HISTORY_COLUMNS
@@ -292,10 +294,15 @@ def purge_files(modeladmin, request, queryset, data):
 
 
 @admin.register(File)
-class FileAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
+class FileAdmin(AdminPowersMixin, FilenameSearchMixin, ReadOnlyTrackedAdmin):
     list_display = ["filename", "release", "packagetype", "size", "uploaded_at", "removed_at"]
     list_filter = ["packagetype", RemovedListFilter, ("purged_at", admin.EmptyFieldListFilter)]
-    search_fields = ["^filename", "=sha256"]
+    search_fields = ["filename", "sha256"]  # see get_search_results
+    sha256_field = "sha256"
+    search_help_text = (
+        "Any part of a filename (three characters or more; shorter: the start of the name), "
+        "or a file's full SHA-256."
+    )
     list_select_related = ["release__project"]
     autocomplete_fields = ["release"]
     history_list_display = HISTORY_COLUMNS
@@ -303,9 +310,9 @@ class FileAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
 
 
 @admin.register(FilenameRegistry)
-class FilenameRegistryAdmin(ReadOnlyTrackedAdmin):
+class FilenameRegistryAdmin(FilenameSearchMixin, ReadOnlyTrackedAdmin):
     list_display = ["filename", "project_name", "first_seen_at"]
-    search_fields = ["^filename"]
+    search_fields = ["filename"]  # see get_search_results
     history_list_display = HISTORY_COLUMNS
 
 
@@ -319,23 +326,8 @@ class DependencyAdmin(NormalizedNameSearchMixin, ReadOnlyTrackedAdmin):
     history_list_display = HISTORY_COLUMNS
 
 
-class FiguresAdmin(PlainQueryMixin, admin.ModelAdmin):
-    """Counted figures (downloads, ranks): read in the admin, never added, changed or deleted."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Popularity)
-class PopularityAdmin(NormalizedNameSearchMixin, FiguresAdmin):
+class PopularityAdmin(NormalizedNameSearchMixin, ReadOnlyAdmin):
     """The scheduler's ranking by 30-day downloads (`services.recompute_popularity`): read
     only, since it is rewritten every hour."""
 
@@ -345,7 +337,6 @@ class PopularityAdmin(NormalizedNameSearchMixin, FiguresAdmin):
     search_fields = ["project__normalized_name"]
     normalized_search_field = "project__normalized_name"
     ordering = ["rank", "project"]
-    paginator = EstimatedCountPaginator
 
     class Media:
         css = {"all": ["registry/admin-impact.css"]}
@@ -361,8 +352,11 @@ class PopularityAdmin(NormalizedNameSearchMixin, FiguresAdmin):
 
 
 @admin.register(DownloadCount)
-class DownloadCountAdmin(FiguresAdmin):
+class DownloadCountAdmin(NormalizedNameSearchMixin, ReadOnlyAdmin):
     list_display = ["file", "project", "day", "count"]
     list_select_related = ["file", "project"]
     search_fields = ["project__normalized_name"]
+    normalized_search_field = "project__normalized_name"
+    # Served by the index on (-day, -id): the newest figures first, a page at a time.
+    ordering = ["-day", "-id"]
     autocomplete_fields = ["file", "project"]

@@ -4,6 +4,7 @@ that undoes it (the list action restores several at once)."""
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
@@ -21,7 +22,7 @@ from ..admin_base import (
 )
 from ..models import File, RemovalEvent
 from ..words import counted
-from .common import HISTORY_COLUMNS, AdminPowersMixin
+from .common import HISTORY_COLUMNS, AdminPowersMixin, projects_starting
 
 RESTORE_EXPLANATION = (
     "Everything this removal took away comes back to the index exactly as it was, in one step. "
@@ -143,7 +144,8 @@ class RemovalEventAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
         "restored_at",
     ]
     list_filter = ["scope", "category", "is_override", RestoredListFilter]
-    search_fields = ["project__normalized_name", "actor_username"]
+    search_fields = ["project__normalized_name", "actor_username"]  # see get_search_results
+    search_help_text = "The start of a project's name (any spelling), or who removed (exact)."
     list_select_related = ["project"]
     history_list_display = HISTORY_COLUMNS
     actions = [restore_events]
@@ -162,6 +164,13 @@ class RemovalEventAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
         "restore_reason",
     ]
     readonly_fields = ["what_it_took_away"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        by_project = Q(project__in=projects_starting(term))
+        return queryset.filter(by_project | Q(actor_username=term)), False
 
     @admin.display(description="what it took away")
     def what_it_took_away(self, event):

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import services, tokens
@@ -15,7 +16,7 @@ from ..admin_base import (
     confirmed_action,
 )
 from ..models import ApiToken, NameReservation, ReservationReason
-from .common import HISTORY_COLUMNS, AdminPowersMixin, NormalizedNameSearchMixin
+from .common import HISTORY_COLUMNS, AdminPowersMixin, NormalizedNameSearchMixin, users_starting
 
 
 class NameReservationForm(ReasonForm):
@@ -157,8 +158,15 @@ class ApiTokenAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
         "revoked_at",
     ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
-    search_fields = ["user__username", "=prefix"]
+    search_fields = ["user__username", "prefix"]  # see get_search_results
+    search_help_text = "A token's prefix, or the start of its owner's username (case matters)."
     list_select_related = ["user", "project"]
     exclude = ["key_hash"]
     history_list_display = HISTORY_COLUMNS
     actions = [revoke_tokens]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(prefix=term) | Q(user__in=users_starting(term))), False

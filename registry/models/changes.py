@@ -53,6 +53,12 @@ class Change(models.Model):
         indexes = [
             models.Index(fields=["project", "-id"], name="registry_change_project"),
             models.Index(fields=["submitted_at"], name="registry_change_when"),
+            # The admin's filter by kind of action: a prefix of the action's words.
+            models.Index(
+                fields=["action", "id"],
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+                name="registry_change_action",
+            ),
         ]
 
     def __str__(self):
@@ -94,6 +100,13 @@ class OutboxMessage(models.Model):
                 condition=Q(sent_at__isnull=True),
             ),
             models.Index(fields=["-created_at", "-id"], name="registry_outbox_created"),
+            # The admin's filters (kind; not sent yet), in the list's order.
+            models.Index(fields=["kind", "-created_at", "-id"], name="registry_outbox_kind"),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="registry_outbox_unsent",
+                condition=Q(sent_at__isnull=True),
+            ),
         ]
 
     def __str__(self):

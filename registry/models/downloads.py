@@ -31,7 +31,11 @@ class DownloadCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["file", "day"], name="registry_download_unique_day"),
         ]
-        indexes = [models.Index(fields=["project", "day"], name="registry_download_project")]
+        indexes = [
+            models.Index(fields=["project", "day"], name="registry_download_project"),
+            # The admin's list, newest day first.
+            models.Index(fields=["-day", "-id"], name="registry_download_day"),
+        ]
 
     def __str__(self):
         return f"{self.file}: {self.count} on {self.day}"
@@ -80,6 +84,12 @@ class Popularity(models.Model):
                 fields=["project"],
                 condition=models.Q(critical=True),
                 name="registry_popularity_critical",
+            ),
+            # The admin's list (by rank), and its "critical" filter in that order.
+            models.Index(
+                fields=["rank", "project"],
+                condition=models.Q(critical=True),
+                name="registry_popularity_crit_rank",
             ),
         ]
 

@@ -143,6 +143,17 @@ class Project(Removable):
                 name="registry_project_removed",
                 condition=Q(removed_at__isnull=False),
             ),
+            # The admin's "Removed" and "deletion locked" filters, in the list's order.
+            models.Index(
+                fields=["normalized_name"],
+                name="registry_project_removed_name",
+                condition=Q(removed_at__isnull=False),
+            ),
+            models.Index(
+                fields=["normalized_name"],
+                name="registry_project_locked",
+                condition=Q(deletion_locked=True),
+            ),
         ]
 
     def __str__(self):
@@ -219,6 +230,11 @@ class Role(models.Model):
             models.CheckConstraint(
                 condition=Q(role__in=RoleName.values), name="registry_role_valid"
             ),
+        ]
+        indexes = [
+            # The default order, and the admin's filter by role in that order.
+            models.Index(fields=["project", "role", "user"], name="registry_role_order"),
+            models.Index(fields=["role", "project", "user"], name="registry_role_kind"),
         ]
 
     def __str__(self):

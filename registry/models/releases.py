@@ -98,6 +98,22 @@ class Release(Removable):
         indexes = [
             models.Index(fields=["project", "created_at"], name="registry_release_project"),
             models.Index(fields=["-created_at"], name="registry_release_created"),
+            # The admin's filters, in the list's order.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="registry_release_removed",
+                condition=Q(removed_at__isnull=False),
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="registry_release_yanked",
+                condition=Q(yanked=True),
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="registry_release_pre",
+                condition=Q(is_prerelease=True),
+            ),
         ]
 
     def __str__(self):
@@ -266,6 +282,19 @@ class File(Removable):
         indexes = [
             models.Index(fields=["release", "filename"], name="registry_file_release"),
             models.Index(fields=["-uploaded_at"], name="registry_file_uploaded"),
+            # The admin's filters, in the list's order. Substring search of filenames uses a
+            # trigram index that only PostgreSQL has (migration 0012).
+            models.Index(fields=["packagetype", "-uploaded_at", "-id"], name="registry_file_type"),
+            models.Index(
+                fields=["-uploaded_at", "-id"],
+                name="registry_file_removed",
+                condition=Q(removed_at__isnull=False),
+            ),
+            models.Index(
+                fields=["-uploaded_at", "-id"],
+                name="registry_file_purged",
+                condition=Q(purged_at__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -331,6 +360,9 @@ class Dependency(models.Model):
         default_permissions = NO_DELETE_PERMISSIONS
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="registry_dependency_name_set"),
+        ]
+        indexes = [
+            models.Index(fields=["release", "name", "id"], name="registry_dependency_order"),
         ]
 
     def __str__(self):

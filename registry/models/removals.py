@@ -86,6 +86,9 @@ class NameReservation(models.Model):
                 condition=~Q(normalized_name=""), name="registry_reservation_name_set"
             ),
         ]
+        indexes = [
+            models.Index(fields=["reason", "normalized_name"], name="registry_reservation_reason")
+        ]
 
     def __str__(self):
         return self.normalized_name
@@ -189,7 +192,17 @@ class RemovalEvent(models.Model):
                 violation_error_message="A removal always records its reason.",
             ),
         ]
-        indexes = [models.Index(fields=["project", "-created_at"], name="registry_removal_proj")]
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="registry_removal_proj"),
+            # The admin's list, newest first, and its filters in that order.
+            models.Index(fields=["-created_at", "-id"], name="registry_removal_created"),
+            models.Index(fields=["category", "-created_at"], name="registry_removal_category"),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(restored_at__isnull=False),
+                name="registry_removal_restored",
+            ),
+        ]
 
     def __str__(self):
         what = self.get_scope_display().lower()

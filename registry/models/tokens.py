@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from ..history import tracked_history
@@ -50,7 +51,16 @@ class ApiToken(models.Model):
         verbose_name_plural = "API tokens"
         ordering = ["-created_at"]
         default_permissions = NO_DELETE_PERMISSIONS
-        indexes = [models.Index(fields=["user", "-created_at"], name="registry_token_user")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="registry_token_user"),
+            # The admin's list, newest first, and its "revoked" filter.
+            models.Index(fields=["-created_at", "-id"], name="registry_token_created"),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(revoked_at__isnull=False),
+                name="registry_token_revoked",
+            ),
+        ]
 
     def __str__(self):
         scope = f"project {self.project}" if self.project_id else "all projects"

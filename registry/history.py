@@ -6,12 +6,14 @@ because the user foreign key then becomes NULL) and a free-text reason.
 
 Writers set `obj._history_user` and `obj._change_reason` before `save()`; bulk writers go through
 `bulk_create_tracked` / `bulk_update_tracked` / `bulk_set_tracked`, which write the same columns.
-A batch whose rows all get the same values is one `UPDATE ... WHERE pk IN (...)` plus the bulk
-history insert: Django's `bulk_update` would build a `CASE WHEN pk = ... THEN ...` per row and
-field, which costs most of a 100,000-case scheduler run.
+A batch whose rows all get the same values is one `UPDATE ... WHERE pk IN (...)` plus one
+`INSERT ... SELECT` of its history rows from the updated table: Django's `bulk_update` would
+build a `CASE WHEN pk = ... THEN ...` per row and field, and simple-history's bulk writer a
+Python object per history row, which together cost most of a 100,000-case scheduler run.
 """
 
-from django.db import models, transaction
+from django.db import models, router, transaction
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -120,11 +122,54 @@ def bulk_set_tracked(model, objs, values, *, actor, reason, when=None):
     for obj in objs:
         for name, value in values.items():
             setattr(obj, name, value)
+    pks = [obj.pk for obj in objs]
     with transaction.atomic(savepoint=False):
-        updated = model._default_manager.filter(pk__in=[obj.pk for obj in objs]).update(**values)
-        # No fields: simple-history writes the history rows only (the UPDATE is done).
-        _bulk_history(model, objs, [], actor=actor, reason=reason, when=when)
+        updated = model._default_manager.filter(pk__in=pks).update(**values)
+        copy_history_of_rows(model, pks, actor=actor, reason=reason, when=when)
     return updated
+
+
+HISTORY_CHUNK = 5000  # ids per INSERT ... SELECT (SQLite allows 32,766 parameters)
+
+
+def copy_history_of_rows(model, pks, *, actor, reason, when=None):
+    """Write one "changed" history row per row of `model` in `pks`, copied from the table as it
+    now is, with `INSERT ... SELECT`: the same columns simple-history's bulk writer fills (every
+    tracked field, date, type "~", reason, actor and the actor's username), without building a
+    Python object per row.
+    """
+    history = model.history.model
+    connection = transaction.get_connection(router.db_for_write(model))
+    quote = connection.ops.quote_name
+    live = {field.attname: field.column for field in model._meta.concrete_fields}
+    fixed = {
+        "history_date": when or timezone.now(),
+        "history_type": "~",
+        "history_change_reason": reason,
+        "history_user_id": actor.pk if actor is not None else None,
+        "history_user_username": actor.get_username() if actor is not None else "",
+    }
+    targets, sources, params = [], [], []
+    for field in history._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        targets.append(quote(field.column))
+        if field.attname in fixed:
+            sources.append("%s")
+            params.append(field.get_db_prep_save(fixed[field.attname], connection))
+        else:
+            sources.append(quote(live[field.attname]))
+    pk_column = quote(model._meta.pk.column)
+    statement = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(targets)}) "
+        f"SELECT {', '.join(sources)} FROM {quote(model._meta.db_table)} "
+        f"WHERE {pk_column} IN ({{}}) ORDER BY {pk_column}"
+    )
+    pks = sorted(pks)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), HISTORY_CHUNK):
+            chunk = pks[start : start + HISTORY_CHUNK]
+            cursor.execute(statement.format(", ".join(["%s"] * len(chunk))), [*params, *chunk])
 
 
 def record(obj, *, actor, reason):

@@ -199,3 +199,25 @@ def test_a_failing_mail_server_delays_the_runs_mail_but_moves_every_case(
         assert len(mail.outbox) == len(cases) + 1
     finally:
         FailingBackend.refusals = 0
+
+
+def test_a_batch_runs_with_fewer_garbage_collections_and_restores_the_thresholds(
+    registry_admin, now, monkeypatch
+):
+    import gc
+
+    bulk_due_cases(3, now=now)
+    seen = []
+    apply_batch = staged.apply_batch
+
+    def spy(**kwargs):
+        seen.append(gc.get_threshold())
+        return apply_batch(**kwargs)
+
+    monkeypatch.setattr(staged, "apply_batch", spy)
+    before = gc.get_threshold()
+
+    staged.advance_batch(now=now, actor=staged.scheduler_user(), size=3)
+
+    assert seen and set(seen) == {staged.BATCH_GC_THRESHOLD}
+    assert gc.get_threshold() == before

@@ -3,7 +3,9 @@
 The shape is PyPI's (info, last_serial, releases, urls, vulnerabilities; one dict per file with
 its digests, sizes, upload times and yank state), so mirrors (bandersnatch) and the many tools
 that read PyPI's JSON work against Holdfast unchanged. A page shows what installers see on the
-main index: removed, pending-removal and quarantined projects answer 404 with the reason.
+main index: removed and pending-removal projects answer 404 with the reason; a quarantined
+project answers with its versions and no files (as its simple page), so a mirror's next sync
+drops its files instead of keeping its last copy.
 
 Every page carries `X-PyPI-Last-Serial` (the project's change serial: bandersnatch refuses a
 page older than the serial the changelog announced), an ETag derived from it, and the project's
@@ -83,12 +85,7 @@ def _json_page(request, name, version):
     if row is None:
         return _project_not_found(normalized, Index.MAIN, reader())
     project_id, display_name, normalized, status, serial = row
-    if status == ProjectStatus.QUARANTINED:
-        return _plain(
-            404,
-            f"The project {normalized!r} is quarantined: none of its files can be downloaded, "
-            "so it has no JSON page until an admin releases it.",
-        )
+    quarantined = status == ProjectStatus.QUARANTINED
     etag = page_etag(serial, Index.MAIN, JSON_API_ETAG_KIND)
     unchanged = not_modified(request, etag=etag, serial=serial, media_type=JSON)
     if unchanged is not None:
@@ -113,7 +110,9 @@ def _json_page(request, name, version):
     for file in files:
         by_release[file["release_id"]].append(_file_entry(file, prefix))
     document = {
-        "info": _info(request, display_name, normalized, current, by_release[current[0]]),
+        "info": _info(
+            request, display_name, normalized, current, by_release[current[0]], quarantined
+        ),
         "last_serial": serial,
     }
     if version is None:
@@ -214,9 +213,10 @@ def _metadata(release_id):
     return parse_email(text)[0] if text else {}
 
 
-def _info(request, display_name, normalized, release, files):
+def _info(request, display_name, normalized, release, files, quarantined=False):
     release_id, version, _prerelease, yanked, yanked_reason = release
-    metadata = _metadata(release_id)
+    # A quarantined project's metadata is not repeated (it may be what got it quarantined).
+    metadata = {} if quarantined else _metadata(release_id)
     requires_python = metadata.get("requires_python") or next(
         (file["requires_python"] for file in files if file["requires_python"]), ""
     )

@@ -22,9 +22,11 @@ pytestmark = pytest.mark.e2e
 REMOVED_RELEASE = ("atomicfiles", "1.4.1")
 PURGED_FILE = "quiet_lib-1.0.0-py3-none-any.whl"
 
+QUARANTINED = "placeholder-pkg"
+
 TAKE_DOWN = f"""
 from registry import services
-from registry.models import File, Release, RemovalCategory
+from registry.models import File, Project, Release, RemovalCategory
 from django.contrib.auth import get_user_model
 
 admin = get_user_model().objects.get(username="admin")
@@ -34,6 +36,8 @@ services.remove_release(release=release, actor=admin, reason="Licence violation"
                         category=RemovalCategory.LEGAL)
 services.purge_files(files=[File.objects.get(filename="{PURGED_FILE}")], actor=admin,
                      reason="Leaked credentials", category=RemovalCategory.SECURITY)
+services.quarantine_project(project=Project.objects.get(normalized_name="{QUARANTINED}"),
+                            actor=admin, reason="Malware found in its install script")
 """
 
 LAST_SERIAL = "from registry.models import Change; print(Change.objects.order_by('-pk')[0].pk)"
@@ -154,14 +158,18 @@ def test_bandersnatch_mirrors_the_index_and_follows_takedowns(holdfast, tmp_path
     assert PURGED_FILE in quiet
     purged_path = (web / "simple" / "quiet-lib" / quiet[PURGED_FILE]["url"]).resolve()
     assert purged_path.is_file()
-    # The quarantined demo project has no JSON page, so the mirror has no files of it.
-    assert not (web / "simple" / "shady-pkg" / "index.html").exists()
+    # The quarantined demo project is mirrored as Holdfast shows it: its page, with no files.
+    shady, _ = mirrored_files(web, "shady-pkg")
+    assert shady == {}
 
     with static_site(web) as mirror_url:
         installed = pip_install(f"{mirror_url}/simple/", "quiet-lib", tmp_path / "before")
     assert installed == ["quiet_lib-1.0.0.dist-info"]
 
-    # An admin takes a release down and purges a file; the changelog tells the mirror.
+    assert mirrored_files(web, QUARANTINED)[0]
+
+    # An admin takes a release down, purges a file and quarantines a project; the changelog
+    # tells the mirror.
     holdfast.shell(TAKE_DOWN)
     bandersnatch(holdfast, config, "mirror")
     new_serial = int(holdfast.shell(LAST_SERIAL))
@@ -175,6 +183,7 @@ def test_bandersnatch_mirrors_the_index_and_follows_takedowns(holdfast, tmp_path
     assert "1.4.1" not in (web / "simple" / "atomicfiles" / "index.html").read_text()
     quiet, _ = mirrored_files(web, "quiet-lib")
     assert PURGED_FILE not in quiet
+    assert mirrored_files(web, QUARANTINED)[0] == {}
     assert PURGED_FILE not in (web / "simple" / "quiet-lib" / "index.html").read_text()
 
     with static_site(web) as mirror_url:

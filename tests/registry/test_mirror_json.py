@@ -200,10 +200,23 @@ def test_a_removed_project_is_a_404_that_says_why(client, mirrored, registry_adm
     assert "The project 'mirror-me' was removed from the index." in response.content.decode()
 
 
-def test_a_quarantined_project_is_a_404_that_says_why(client, mirrored, registry_admin):
+def test_a_quarantined_project_shows_its_versions_without_files_or_metadata(
+    client, mirrored, registry_admin
+):
+    before = get(client).json()
+    assert before["urls"] and before["info"]["summary"]
     services.quarantine_project(project=mirrored[0], actor=registry_admin, reason="Malware")
-    response = get(client, status=404)
-    assert "The project 'mirror-me' is quarantined" in response.content.decode()
+
+    response = get(client)
+
+    page = response.json()
+    # A mirror's next sync rewrites its page without files, as the simple page shows it.
+    assert set(page["releases"]) == set(before["releases"])
+    assert all(files == [] for files in page["releases"].values())
+    assert page["urls"] == []
+    assert page["info"]["summary"] == ""
+    assert page["last_serial"] > before["last_serial"]
+    assert response["X-PyPI-Last-Serial"] == str(page["last_serial"])
 
 
 def test_a_project_pending_removal_is_a_404_that_points_to_the_opt_in_index(client, mirrored):

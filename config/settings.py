@@ -204,6 +204,9 @@ HOLDFAST_FILES_MAX_AGE = env.int("HOLDFAST_FILES_MAX_AGE", default=3600)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="holdfast@localhost")
+# Seconds an SMTP connection may take: a person's act tries its mail right after commit, so a
+# mail server that hangs must not hang the request (the outbox retries what timed out).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # E-mail goes through the outbox (registry/outbox.py): written in the transaction of the change,
 # sent right after it commits and again by the scheduler (advance_workflows, send_outbox) until
 # the mail server takes it. A failed attempt waits HOLDFAST_OUTBOX_RETRY_SECONDS, doubling after

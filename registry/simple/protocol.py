@@ -37,6 +37,20 @@ PLAIN_TEXT = "text/plain; charset=utf-8"
 # Content negotiation ----------------------------------------------------------------------------
 
 
+def header_quality(params, *, unreadable):
+    """The `q` of one item of an Accept or Accept-Encoding header, from its parameters: 1.0
+    when absent, `unreadable` when it is not a number (the last `q` counts, if several)."""
+    quality = 1.0
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                quality = float(value.strip())
+            except ValueError:
+                quality = unreadable
+    return quality
+
+
 def parse_accept(header):
     """Return the media ranges of an Accept header as (type, subtype, quality) tuples.
 
@@ -49,14 +63,7 @@ def parse_accept(header):
         main_type, slash, subtype = media_range.strip().lower().partition("/")
         if not slash or not main_type or not subtype:
             continue
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value.strip())
-                except ValueError:
-                    quality = -1.0
+        quality = header_quality(params, unreadable=-1.0)
         if not 0.0 <= quality <= 1.0:  # also false for NaN
             continue
         ranges.append((main_type, subtype, quality))
@@ -183,14 +190,7 @@ def accepts_gzip(request):
     for item in request.headers.get("Accept-Encoding", "").split(","):
         coding, *params = item.split(";")
         coding = coding.strip().lower()
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value.strip())
-                except ValueError:
-                    quality = 0.0
+        quality = header_quality(params, unreadable=0.0)
         if coding in ("gzip", "x-gzip"):
             return quality > 0
         if coding == "*":

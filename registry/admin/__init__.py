@@ -4,6 +4,6 @@ Registry rows change only through registry services (uploads, maintainer pages, 
 so these admins show and search; they never delete, and status fields are never edited by hand.
 """
 
-from . import journal, projects, removals, reservations
+from . import journal, projects, removals, reservations, transfers
 
-__all__ = ["journal", "projects", "removals", "reservations"]
+__all__ = ["journal", "projects", "removals", "reservations", "transfers"]

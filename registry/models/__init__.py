@@ -11,8 +11,9 @@ any is deactivated (`is_active=False`), never deleted.
 
 Where to look: `projects` (projects and roles), `releases` (releases, files, the filename
 registry, dependencies), `removals` (removal events and name reservations), `tokens`,
-`downloads`, `changes` (the change serial journal, the outbox); `base` is the soft-removal
-shape they share. Import from this package.
+`downloads`, `changes` (the change serial journal, the outbox), `transfers` (ownership
+transfers, each with what undoing it restores); `base` is the soft-removal shape they share.
+Import from this package.
 """
 
 from .base import NO_DELETE_PERMISSIONS, Removable, RemovableQuerySet
@@ -41,6 +42,7 @@ from .removals import (
     ReservationReason,
 )
 from .tokens import ApiToken, ApiTokenQuerySet
+from .transfers import OwnershipTransfer, OwnershipTransferQuerySet
 
 __all__ = [
     "NO_DELETE_PERMISSIONS",
@@ -57,6 +59,8 @@ __all__ = [
     "NameReservationQuerySet",
     "OutboxKind",
     "OutboxMessage",
+    "OwnershipTransfer",
+    "OwnershipTransferQuerySet",
     "PackageType",
     "Popularity",
     "Project",

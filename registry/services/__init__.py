@@ -6,7 +6,8 @@ act on) when it refuses; and writes history with the actor and the reason.
 
 Where to look: `projects` (registration, status, yanks, the deletion lock, roles), `uploads`
 (releases, files, dependencies and the upload rules), `names` (name reservations), `removals`
-(remove, restore, purge, pending removal), `popularity` (ranks and critical projects);
+(remove, restore, purge, pending removal), `transfers` (ownership transfers and their undo),
+`popularity` (ranks and critical projects);
 `errors` and `guards` are what they share. Callers
 import from this package: `from registry import services; services.remove_project(...)`.
 """
@@ -48,6 +49,7 @@ from .removals import (
     remove_release,
     restore_removal,
 )
+from .transfers import transfer_project, undo_transfer
 from .uploads import (
     add_file,
     create_release,
@@ -93,8 +95,10 @@ __all__ = [
     "reserve_name",
     "restore_removal",
     "set_dependencies",
+    "transfer_project",
     "unarchive_project",
     "undeprecate_project",
+    "undo_transfer",
     "unlock_deletions",
     "unyank_release",
     "yank_release",

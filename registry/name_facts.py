@@ -197,8 +197,8 @@ class NameFacts:
             text += f"; latest {self.latest_versions[0]} on {_day(self.latest_version_at)}"
         if self.only_version_zero:
             text += "; every release it ever had is version 0"
-        elif not self.nonzero_releases_with_files:
-            text += "; no release other than version 0 has live files"
+        elif self.files_live and not self.nonzero_releases_with_files:
+            text += "; its live files are all in version 0"
         return text
 
     def _reservation_text(self) -> str:

@@ -34,8 +34,11 @@ INTENTS = (MAINTAIN, REPLACE)
 
 ABANDONED_AFTER = timedelta(days=365)  # PEP 541: no release within the past twelve months
 
-# Reservations that no name request hands over (ReservationReason values).
-NOT_TRANSFERABLE = ("prohibited", "legal")
+# Reservations that no name request hands over (ReservationReason values), in words.
+NOT_TRANSFERABLE = {
+    "prohibited": "is prohibited by the registry",
+    "legal": "is reserved for legal reasons (a trademark or a court order)",
+}
 QUARANTINED = "quarantined"  # the ProjectStatus value
 OWNER = "owner"  # the RoleName value
 LISTED = 4  # How many versions or names a sentence names before "and N more".
@@ -62,7 +65,8 @@ def refusal(
 
     The rules, in order: a ground and intent it knows; the requester does not own the project
     already and has no open request on it; the name is not free (a removed project whose name
-    is not reserved, or reserved for the requester) nor reserved for good (prohibited, legal);
+    is not reserved, or whose reservation lets the requester register it) nor reserved for good
+    (prohibited, legal);
     the project is not quarantined; then the ground's own rules: an abandoned project had no
     release, and was not registered, within `abandoned_after`; a squatted one has no live files
     in a release other than version 0. An invalid project is for the admins to judge: no rule of
@@ -88,7 +92,7 @@ def refusal(
         return Refusal(
             "already-owner",
             f"You already own {name}: a name request is for a project you do not own. To "
-            "share or hand over the project, add people on its page (Roles).",
+            "share the project or hand it over, add people on its roles page.",
         )
     if open_request_reference:
         return Refusal(
@@ -104,7 +108,11 @@ def refusal(
             f"{name} was removed and its name is not reserved: the name is free. Upload a "
             "project under it to register it; no name request is needed.",
         )
-    if reservation is not None and requester_id in tuple(reservation.allowed_user_ids or ()):
+    if (
+        removed
+        and reservation is not None
+        and requester_id in tuple(reservation.allowed_user_ids or ())
+    ):
         return Refusal(
             "may-register",
             f"The name {name} is reserved, but you are among those who may still register "
@@ -113,9 +121,9 @@ def refusal(
     if reservation is not None and reservation.reason in NOT_TRANSFERABLE:
         return Refusal(
             "name-not-transferable",
-            f"The name {name} is reserved by the registry ({reservation.reason_label.lower()}):"
-            " such a name is not handed over through a name request. If you believe you "
-            "should have it, contact the registry admins.",
+            f"The name {name} {NOT_TRANSFERABLE[reservation.reason]}: such a name is not "
+            "handed over through a name request. If you believe you should have it, contact "
+            "the registry admins.",
         )
     if not removed and facts.status == QUARANTINED:
         return Refusal(
@@ -205,8 +213,9 @@ def cautions(facts, *, intent: str, now: datetime | None = None) -> list[str]:
         )
     if intent == REPLACE and facts.releases_total:
         said.append(
-            f"The releases {name} had stay in its history: a different project under the name "
-            "must use new version numbers, and a filename is never accepted twice."
+            f"{name}'s {_counted(facts.releases_total, 'release')} stay with the name: a "
+            "different project under it must use new version numbers (a filename is never "
+            "accepted twice), and whoever pins an old version still installs the old code."
         )
     now = now or getattr(facts, "read_at", None)
     if now is not None:
@@ -245,6 +254,10 @@ def period_in_words(period: timedelta) -> str:
         weeks = days // 7
         return "1 week" if weeks == 1 else f"{weeks} weeks"
     return "1 day" if days == 1 else f"{days} days"
+
+
+def _counted(number: int, word: str) -> str:
+    return f"{number:,} {word if number == 1 else word + 's'}"
 
 
 def _day(moment: datetime) -> str:

@@ -251,6 +251,8 @@ def ago(then: datetime, now: datetime) -> str:
     ago"), or in days when it is less than a month ("5 days ago", "today")."""
     if then > now:
         return "in the future"
+    if then.tzinfo is not None and now.tzinfo is not None:
+        then, now = then.astimezone(UTC), now.astimezone(UTC)
     months = (now.year - then.year) * 12 + now.month - then.month
     if (now.day, now.time()) < (then.day, then.time()):
         months -= 1  # the last month is not complete yet

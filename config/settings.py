@@ -301,8 +301,13 @@ HOLDFAST_SLA_HOURS = {
     "takedown": env.int("HOLDFAST_SLA_TAKEDOWN_HOURS", default=72),
     "exception": env.int("HOLDFAST_SLA_EXCEPTION_HOURS", default=120),
     "abuse": env.int("HOLDFAST_SLA_ABUSE_HOURS", default=24),
+    "name": env.int("HOLDFAST_SLA_NAME_HOURS", default=120),
 }
 HOLDFAST_STAGED_DEPRECATED_DAYS = env.int("HOLDFAST_STAGED_DEPRECATED_DAYS", default=30)
 HOLDFAST_STAGED_PENDING_DAYS = env.int("HOLDFAST_STAGED_PENDING_DAYS", default=30)
+# PEP 541 name requests: how long contacted owners have to answer ("keep my project"), and how
+# long without a release makes a project abandoned.
+HOLDFAST_NAME_REACHABILITY_DAYS = env.int("HOLDFAST_NAME_REACHABILITY_DAYS", default=42)
+HOLDFAST_NAME_ABANDONED_DAYS = env.int("HOLDFAST_NAME_ABANDONED_DAYS", default=365)
 # Where notification emails point (private follow links).
 HOLDFAST_SITE_URL = env.str("HOLDFAST_SITE_URL", default="http://127.0.0.1:8000")

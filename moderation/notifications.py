@@ -10,6 +10,10 @@ Who hears what:
   project's owners when a takedown is accepted, when content is disabled and when it comes back
   (and when an abuse report quarantines or removes their project, or an exception is decided);
   the assignee when assigned and when the requester answers;
+- name requests (PEP 541): the requester at each change; every owner when the owners are
+  contacted (each with a private "keep my project" link) and, if they have not answered, halfway
+  through the period; on a transfer, the previous owners and the owners of every project that
+  depends on it (a change of hands is a supply-chain event);
 - staged removals: the project's owners at every step; the owners of dependent projects when it
   starts and a week before it stops being served; the registry admins when it awaits review.
 """
@@ -30,6 +34,15 @@ OWNER_TRANSITIONS = {
     Kind.TAKEDOWN: {"accept", "notify_owner", "disable_content", "reinstate"},
     Kind.EXCEPTION: {"approve", "reject"},
     Kind.ABUSE: {"quarantine", "remove", "lift_quarantine"},
+    Kind.NAME: set(),  # the owners' mail of a name request is its effects' (below)
+}
+
+# What the requester is told besides where the request stands, after these steps.
+REQUESTER_EXTRA = {
+    "keep_project": "An owner of {project} answered that they keep the project. PEP 541 never "
+    "transfers a name against the wishes of a reachable owner, so this request is closed.",
+    "contact_owners": "The owners of {project} may answer until {until}. If none of them "
+    "answers by then, a registry admin decides.",
 }
 
 
@@ -115,6 +128,12 @@ def on_transition(case, transition, *, previous, reason, actor=None):
     if transition.message_required:
         # Only these reasons are written for the requester; the others are staff's record.
         body += f"\n{transition.label}: {reason}\n"
+    if transition.name in REQUESTER_EXTRA and case.kind == Kind.NAME:
+        until = f"{case.reachable_until:%Y-%m-%d}" if case.reachable_until else ""
+        body += "\n" + REQUESTER_EXTRA[transition.name].format(
+            project=case.project.name, until=until
+        )
+        body += "\n"
     if transition.name in COUNTER_NOTICE_TRANSITIONS:
         # 17 U.S.C. § 512(g)(2)(B): the claimant gets a copy of the counter-notice.
         body += (
@@ -204,6 +223,110 @@ def on_requester_reply(case, message):
                 )
             ]
         )
+
+
+def on_batch_transition(cases, transition, *, reason, actor):
+    """Tell whom a scheduler batch concerns (sent at the end of the scheduler's run)."""
+    if cases[0].kind == Kind.STAGED:
+        on_staged_transition(cases, transition, reason=reason, actor=actor, at_once=False)
+        return
+    messages = []
+    for case in cases:
+        where = state_texts.text(case.kind, case.state)
+        body = f"Your request about {case.project.name} ({case.reference}):\n{where.headline}\n"
+        if where.next_step:
+            body += f"{where.next_step}\n"
+        state = case.get_state_display().lower()
+        messages.append((_subject(case, f"now {state}"), body, [case.requester_email]))
+    _send(messages, at_once=False)
+
+
+# Name requests (PEP 541) -------------------------------------------------------------------------
+
+
+def owner_answer_url(key):
+    try:
+        return site_url(reverse("moderation:name-owner", kwargs={"key": key}))
+    except NoReverseMatch:
+        return ""
+
+
+def _owner_request_mail(case, key, *, reminder):
+    intent = case.get_intent_display().lower()
+    until = f"{case.reachable_until:%Y-%m-%d}"
+    lines = [
+        f"{case.requester_name or 'Someone'} has asked for the name of your project "
+        f"{case.project.name} under PEP 541 ({case.reference}).",
+        f"Their ground: {case.get_ground_display()}.\nWhat they would do: {intent}.",
+        "If you want to keep your project, say so with one click at this private link (no "
+        f"sign-in needed; keep it to yourself):\n{owner_answer_url(key)}",
+        "PEP 541 never transfers a name against the wishes of a reachable owner: one answer "
+        "from any owner closes the request.",
+        f"If no owner answers by {until}, the registry admins may transfer the name.",
+    ]
+    if reminder:
+        lines.insert(0, "Reminder: we wrote to you about this and have had no answer yet.")
+    subject = _subject(
+        case, f"{'reminder: ' if reminder else ''}a request for the name {case.project.name}"
+    )
+    return subject, "\n\n".join(lines) + "\n"
+
+
+def on_owners_contacted(case, contacts):
+    """E-mail each contacted owner their private "keep my project" link: `contacts` holds
+    (NameRequestContact, key) pairs."""
+    messages = []
+    for contact, key in contacts:
+        subject, body = _owner_request_mail(case, key, reminder=False)
+        messages.append((subject, body, [contact.email]))
+    _send(messages)
+
+
+def on_owners_reminded(cases_and_contacts, *, at_once=False):
+    """The halfway reminder to the owners who have not answered, each with a new link."""
+    messages = []
+    for case, contacts in cases_and_contacts:
+        for contact, key in contacts:
+            subject, body = _owner_request_mail(case, key, reminder=True)
+            messages.append((subject, body, [contact.email]))
+    _send(messages, at_once=at_once)
+
+
+def on_name_transferred(case, *, previous_owner_emails, reason):
+    """Tell the previous owners, and the owners of the projects that depend on the project,
+    that its name changed hands (the requester hears through `on_transition`)."""
+    name, new_owner = case.project.name, case.requester
+    requester_email = (case.requester_email or "").casefold()
+    previous = [email for email in previous_owner_emails if email.casefold() != requester_email]
+    messages = [
+        (
+            _subject(case, f"{name} was transferred"),
+            f"The registry admins transferred the project {name} to {new_owner} after a PEP 541 "
+            f"name request ({case.reference}): {reason}\n\nYour role on {name} was ended; it "
+            "is kept in the project's history. If you believe this is wrong, write to the "
+            "registry admins: they can restore the previous owners.\n",
+            previous,
+        )
+    ]
+    messages += _to_dependents(
+        [case],
+        lambda case: f"[Holdfast] {name}, a dependency of yours, changed hands",
+        lambda case: (
+            f"Your project depends on {name}, which now belongs to {new_owner} after a PEP 541 "
+            f"name request ({case.reference}).\n\nA change of hands is a supply-chain event: "
+            f"review {name}'s next releases before you upgrade, and pin a version you trust if "
+            "in doubt.\n"
+        ),
+    )
+    # Nobody hears twice: a previous owner who also owns a dependent project gets the first.
+    told = {email.casefold() for email in previous} | {requester_email}
+    for index, (subject, body, recipients) in enumerate(messages[1:], start=1):
+        messages[index] = (
+            subject,
+            body,
+            [email for email in recipients if email.casefold() not in told],
+        )
+    _send(messages)
 
 
 # Staged removals ---------------------------------------------------------------------------------
@@ -358,6 +481,18 @@ DIGEST_STAGES = {
         "legaltakedown",
         "reinstated",
     ),
+    "name_lapsed": (
+        "Name requests awaiting your decision (no owner answered within the period)",
+        "namerequest",
+        "awaiting_decision",
+    ),
+}
+
+# What the digest counts in each admin list.
+DIGEST_KINDS = {
+    "legaltakedown": "takedown",
+    "stagedremoval": "staged removal",
+    "namerequest": "name request",
 }
 
 
@@ -396,7 +531,7 @@ def scheduler_digest(digest, *, now):
         count = digest.counts[stage]
         if not count:
             continue
-        kind = "takedown" if model == "legaltakedown" else "staged removal"
+        kind = DIGEST_KINDS[model]
         summary.append(f"{label.split(' (')[0].lower()}: {count:,}")
         lines = [f"{label}: {counted(count, kind)}"]
         lines += [f"  {name}" for name in digest.names[stage]]

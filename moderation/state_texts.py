@@ -10,7 +10,14 @@ reach a page without its words.
 
 from dataclasses import dataclass
 
-from .workflow import AbuseState, ExceptionState, Kind, StagedState, TakedownState
+from .workflow import (
+    AbuseState,
+    ExceptionState,
+    Kind,
+    NameRequestState,
+    StagedState,
+    TakedownState,
+)
 
 
 @dataclass(frozen=True)
@@ -20,7 +27,7 @@ class StateText:
     staff: str
 
 
-T, E, A, S = TakedownState, ExceptionState, AbuseState, StagedState
+T, E, A, S, N = TakedownState, ExceptionState, AbuseState, StagedState, NameRequestState
 
 CLOSED = "Nothing: the case is closed."
 
@@ -120,6 +127,42 @@ TEXTS = {
             CLOSED,
         ),
     },
+    Kind.NAME: {
+        N.SUBMITTED: StateText(
+            "Submitted: waiting for support staff to check it against PEP 541.",
+            "If the claim holds, the project's owners are contacted and have a reachability "
+            "period to answer; a registry admin then decides. You can withdraw it until then.",
+            "Check the claim and the facts: contact the owners (needed for an abandoned "
+            "project), or leave it to a registry admin to transfer or refuse.",
+        ),
+        N.CONTACTING_OWNERS: StateText(
+            "The owners have been contacted and may answer until the date below.",
+            "If an owner answers that they keep the project, the request is refused (PEP 541 "
+            "never moves a name against a reachable owner's wishes). If nobody answers, a "
+            "registry admin decides.",
+            "Wait for the owners' answer or the end of the reachability period; the scheduler "
+            "then hands it to a registry admin.",
+        ),
+        N.AWAITING_DECISION: StateText(
+            "No owner answered: the request waits for a registry admin's decision.",
+            "A registry admin transfers the name to you or refuses, with the reason; you are "
+            "told by email either way.",
+            "Transfer the name or refuse it, with the reason the requester will read.",
+        ),
+        N.TRANSFERRED: StateText(
+            "Transferred: you are now an owner of the project.",
+            "You can upload new releases with a token of your account. The previous owners' "
+            "roles were ended and the owners of projects that depend on it were told.",
+            CLOSED,
+        ),
+        N.REFUSED: StateText(
+            "Closed: the name stays with its owners. The messages below say why.",
+            "You may choose another name, or ask again if the facts change (for example, after "
+            "12 months without a release).",
+            CLOSED,
+        ),
+        N.WITHDRAWN: StateText("Closed: the request was withdrawn.", "", CLOSED),
+    },
     Kind.STAGED: {
         S.DEPRECATED: StateText(
             "Deprecated: installers still get it, with your message.",
@@ -182,6 +225,11 @@ WAITING_FOR = {
         A.TRIAGED: ADMIN_DECISION + ": quarantine, remove or clear",
         A.QUARANTINED: ADMIN_DECISION + ": remove the project or lift the quarantine",
     },
+    Kind.NAME: {
+        N.SUBMITTED: "support staff to check the claim and contact the owners",
+        N.CONTACTING_OWNERS: "the owners' answer, or the end of the reachability period",
+        N.AWAITING_DECISION: ADMIN_DECISION + ": transfer the name or refuse",
+    },
     Kind.STAGED: {
         S.DEPRECATED: "the date of its next stage (the scheduler hides it from /simple/)",
         S.PENDING_REMOVAL: "the date it moves on to the final review",
@@ -227,6 +275,14 @@ DONE = {
         "clear": "Cleared the report: nothing changes for the project; the report is closed.",
         "lift_quarantine": "Lifted the quarantine: the project is active again; the report is "
         "closed.",
+    },
+    Kind.NAME: {
+        "contact_owners": "Contacted the owners: each has a private link to keep the project. "
+        "The reachability period has started; the scheduler hands the request to a registry "
+        "admin if nobody answers.",
+        "transfer": "Transferred the name: the requester is now an owner, the previous roles are "
+        "ended (restorable from the transfer), and everyone concerned is told.",
+        "refuse": "Refused the request and told the requester why; the case is closed.",
     },
     Kind.STAGED: {},
 }

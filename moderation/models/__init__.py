@@ -1,8 +1,8 @@
 """The moderation models: the request queues, their links to registry rows, the conversation
 with requesters, and staged removals."""
 
+from ..workflow import Kind
 from .cases import (
-    CASE_MODELS,
     NO_DELETE_PERMISSIONS,
     AbuseCategory,
     AbuseReport,
@@ -28,7 +28,15 @@ from .links import (
     TakedownRemovalEvent,
 )
 from .messages import Message, MessageKind
+from .names import NameGround, NameIntent, NameRequest, NameRequestContact
 from .staged import STAGED_OPEN_STATES, StagedRemoval, StagedRemovalQuerySet, StagedState
+
+CASE_MODELS = {
+    Kind.TAKEDOWN: LegalTakedown,
+    Kind.EXCEPTION: DeletionException,
+    Kind.ABUSE: AbuseReport,
+    Kind.NAME: NameRequest,
+}
 
 __all__ = [
     "CASE_MODELS",
@@ -47,6 +55,10 @@ __all__ = [
     "Link",
     "Message",
     "MessageKind",
+    "NameGround",
+    "NameIntent",
+    "NameRequest",
+    "NameRequestContact",
     "Priority",
     "ReportFile",
     "ReportRelease",

@@ -439,10 +439,3 @@ class AbuseReport(Case):
         if self.category == AbuseCategory.MALWARE:
             return RemovalCategory.SECURITY
         return RemovalCategory.ABUSE
-
-
-CASE_MODELS = {
-    Kind.TAKEDOWN: LegalTakedown,
-    Kind.EXCEPTION: DeletionException,
-    Kind.ABUSE: AbuseReport,
-}

@@ -8,12 +8,24 @@ from django.utils import timezone
 from registry.history import tracked_history
 
 from .cases import NO_DELETE_PERMISSIONS, AbuseReport, DeletionException, LegalTakedown
+from .names import NameRequest
+
+# The field of each queue's request on a message (exactly one is set).
+CASE_FIELDS = ("takedown", "exception", "report", "name_request")
 
 
 class MessageKind(models.TextChoices):
     STAFF_NOTE = "staff_note", "Staff-only note"
     TO_REQUESTER = "to_requester", "Message to the requester"
     FROM_REQUESTER = "from_requester", "Message from the requester"
+
+
+def _exactly_one(fields):
+    """A condition that exactly one of the foreign keys `fields` is set."""
+    condition = Q()
+    for chosen in fields:
+        condition |= Q(**{f"{name}__isnull": name != chosen for name in fields})
+    return condition
 
 
 class Message(models.Model):
@@ -27,6 +39,9 @@ class Message(models.Model):
     )
     report = models.ForeignKey(
         AbuseReport, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+    )
+    name_request = models.ForeignKey(
+        NameRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
     )
     kind = models.CharField("kind", max_length=20, choices=MessageKind.choices)
     author = models.ForeignKey(
@@ -50,11 +65,7 @@ class Message(models.Model):
         default_permissions = NO_DELETE_PERMISSIONS
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(takedown__isnull=False, exception__isnull=True, report__isnull=True)
-                    | Q(takedown__isnull=True, exception__isnull=False, report__isnull=True)
-                    | Q(takedown__isnull=True, exception__isnull=True, report__isnull=False)
-                ),
+                condition=_exactly_one(CASE_FIELDS),
                 name="mod_message_one_case",
                 violation_error_message="A message belongs to exactly one request.",
             ),
@@ -68,4 +79,4 @@ class Message(models.Model):
 
     @property
     def case(self):
-        return self.takedown or self.exception or self.report
+        return next(getattr(self, name) for name in CASE_FIELDS if getattr(self, f"{name}_id"))

@@ -8,7 +8,6 @@ runs it. Registry changes always go through `registry.services`, so the record (
 history) is the same as for any other removal.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,37 +20,9 @@ from registry.words import counted
 
 from .. import workflow
 from ..workflow import StagedState
+from .name_effects import NAME_EFFECTS
+from .plans import Effect, PlanItem
 from .schedule import stage_days
-
-
-@dataclass(frozen=True)
-class PlanItem:
-    label: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Effect:
-    plan: Callable  # (case, now, data) -> [PlanItem]
-    execute: Callable | None  # (case, *, actor, reason, now, data) -> [RemovalEvent]
-    fields: tuple = ()  # the case fields the executor sets
-    execute_many: Callable | None = None  # the scheduler's: (cases, *, ...) in fixed queries
-
-    def run(self, case, **context):
-        """Carry the effect out on one case; return the removal events it caused."""
-        if self.execute is not None:
-            return self.execute(case, **context)
-        self.execute_many([case], **context)
-        return []
-
-    def run_many(self, cases, **context):
-        """Carry the effect out on many cases, in a fixed number of queries where it can."""
-        if self.execute_many is not None:
-            self.execute_many(cases, **context)
-        else:
-            for case in cases:
-                self.execute(case, **context)
-
 
 # What a request names ------------------------------------------------------------------------
 
@@ -451,6 +422,7 @@ EFFECTS = {
     "keep_staged": Effect(_plan_keep, _keep_staged, fields=("next_step_at",)),
     "extend_stage": Effect(_plan_extend, _extend_stage, fields=("next_step_at",)),
     "cancel_staged": Effect(_plan_cancel, _cancel_staged, fields=("next_step_at",)),
+    **NAME_EFFECTS,
 }
 
 

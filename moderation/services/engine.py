@@ -24,10 +24,18 @@ from ..models import Message, MessageKind
 from ..workflow import Kind, Who
 from .effects import EFFECTS
 
-DEFAULT_SLA_HOURS = {Kind.TAKEDOWN: 72, Kind.EXCEPTION: 120, Kind.ABUSE: 24}
+DEFAULT_SLA_HOURS = {Kind.TAKEDOWN: 72, Kind.EXCEPTION: 120, Kind.ABUSE: 24, Kind.NAME: 120}
 
 # The field of Message that points at each queue's requests.
-MESSAGE_FIELD = {Kind.TAKEDOWN: "takedown", Kind.EXCEPTION: "exception", Kind.ABUSE: "report"}
+MESSAGE_FIELD = {
+    Kind.TAKEDOWN: "takedown",
+    Kind.EXCEPTION: "exception",
+    Kind.ABUSE: "report",
+    Kind.NAME: "name_request",
+}
+
+# What only the owners may do, in the words of the refusal anyone else reads.
+OWNERS_ACT = {Kind.STAGED: "schedule or cancel its removal", Kind.NAME: "answer a name request"}
 
 
 def sla_due(kind, now):
@@ -82,7 +90,12 @@ def check_who(transition, case, actor, *, via_key=False, now=None):
                     code="not_requester",
                 )
         case Who.OWNER:
-            require_owner(case.project, actor, now=now or timezone.now())
+            require_owner(
+                case.project,
+                actor,
+                now=now or timezone.now(),
+                what=OWNERS_ACT.get(case.kind, "do that"),
+            )
         case Who.ADMIN | Who.SCHEDULER if not is_registry_admin(actor):
             advice = (
                 " Support staff can add a recommendation for them."
@@ -102,14 +115,11 @@ def check_who(transition, case, actor, *, via_key=False, now=None):
             )
 
 
-def require_owner(project, actor, *, now):
+def require_owner(project, actor, *, now, what="schedule or cancel its removal"):
     """Return the actor's role on `project`, refusing anyone but its owners and the admins."""
     role = Decider(project, actor, now=now).role
     if role not in (ActorRole.OWNER, ActorRole.ADMIN):
-        raise RegistryError(
-            f"Only the owners of {project.name} can schedule or cancel its removal.",
-            code="not_allowed",
-        )
+        raise RegistryError(f"Only the owners of {project.name} can {what}.", code="not_allowed")
     return role
 
 
@@ -205,7 +215,7 @@ def apply_batch(*, cases, name, actor, reason, now):
     bulk_update_tracked(type(cases[0]), cases, fields, actor=actor, reason=reason, when=now)
     # Queued with the change; the scheduler sends its run's mail (and the admins' digest) at the
     # end of the run.
-    notifications.on_staged_transition(cases, transition, reason=reason, actor=actor, at_once=False)
+    notifications.on_batch_transition(cases, transition, reason=reason, actor=actor)
     return cases
 
 

@@ -5,9 +5,6 @@ exceptions). Each is saved with its history in one transaction, gets a private l
 key's SHA-256 is stored), and its requester is emailed once the transaction has committed.
 """
 
-import hashlib
-import secrets
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +16,7 @@ from registry.services import RegistryError
 
 from .. import notifications
 from ..models import (
+    CASE_MODELS,
     AbuseCategory,
     AbuseReport,
     DeletionException,
@@ -29,26 +27,17 @@ from ..models import (
 )
 from ..workflow import Kind
 from .engine import sla_due
+from .keys import hash_key, new_access_key
 
 # (element, label) of the six elements of a copyright notice, as the forms and tests name them.
 DMCA_ELEMENTS = [(element, label) for element, label, _fields in LegalTakedown.DMCA_ELEMENTS]
 missing_dmca_elements = LegalTakedown.missing_elements
 
 
-def new_access_key():
-    """Return (key, its SHA-256): the key goes in the requester's private link only."""
-    key = secrets.token_urlsafe(32)
-    return key, hash_key(key)
-
-
-def hash_key(key):
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def case_for_key(key):
     """Return the request whose private link carries `key`, or None."""
     digest = hash_key(key or "")
-    for model in (LegalTakedown, DeletionException, AbuseReport):
+    for model in CASE_MODELS.values():
         case = model.objects.filter(access_key_hash=digest).select_related("project").first()
         if case is not None:
             return case
@@ -71,8 +60,18 @@ def _check_targets(project, releases, files):
 # the exception's reason), and either comes from the same person (the same email, ignoring case,
 # or the same account) or says the same thing (SAME_TEXT, ignoring case and spacing). The new one
 # is still filed, linked to the earliest such request, for staff to merge or close.
-SAME_KIND = {Kind.TAKEDOWN: "takedown_kind", Kind.EXCEPTION: "category", Kind.ABUSE: "category"}
-SAME_TEXT = {Kind.TAKEDOWN: "material_location", Kind.EXCEPTION: "details", Kind.ABUSE: "details"}
+SAME_KIND = {
+    Kind.TAKEDOWN: "takedown_kind",
+    Kind.EXCEPTION: "category",
+    Kind.ABUSE: "category",
+    Kind.NAME: "ground",
+}
+SAME_TEXT = {
+    Kind.TAKEDOWN: "material_location",
+    Kind.EXCEPTION: "details",
+    Kind.ABUSE: "details",
+    Kind.NAME: "details",
+}
 
 
 def _plain(text):

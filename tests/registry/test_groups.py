@@ -19,6 +19,7 @@ REGISTRY_MODELS = [
     "popularity",
     "change",
     "outboxmessage",
+    "ownershiptransfer",
 ]
 
 SUPPORT_STAFF = {
@@ -35,6 +36,7 @@ SUPPORT_STAFF = {
     "view_popularity",
     "view_change",
     "view_outboxmessage",
+    "view_ownershiptransfer",
 }
 
 # Model-specific permissions declared in `Meta.permissions`; only registry admins hold them.
@@ -56,6 +58,7 @@ REGISTRY_ADMINS = (
         "add_apitoken",
         "add_popularity",
         "add_outboxmessage",
+        "add_ownershiptransfer",
         "change_project",
         "change_role",
         "change_release",
@@ -68,6 +71,7 @@ REGISTRY_ADMINS = (
         "change_apitoken",
         "change_popularity",
         "change_outboxmessage",
+        "change_ownershiptransfer",
     }
 )
 

@@ -12,7 +12,9 @@ Guarantees:
 
 What it does, in order: staged removals (deprecated -> pending removal -> awaiting review),
 the reminder to dependents' owners a week before pending removal, legal takedowns whose
-counter-notice waiting period is over (reinstated unless a court action was reported),
+counter-notice waiting period is over (reinstated unless a court action was reported), PEP 541
+name requests (owners who have not answered reminded once halfway through the reachability
+period; requests whose period is over handed to the registry admins' decision),
 name reservations whose period is over (their expiry recorded), and, at most once an hour, the
 projects' ranks by 30-day downloads and which are critical (`registry.services.popularity`),
 and the comparison of the deletion-policy presets the admin page shows (`registry.reports.stored`,
@@ -27,7 +29,7 @@ from django.utils import timezone
 
 from moderation import notifications, services
 from moderation.models import LegalTakedown, StagedRemoval, StagedState
-from moderation.services import staged
+from moderation.services import names, staged
 from moderation.workflow import TakedownState
 from registry import outbox
 from registry import services as registry
@@ -43,7 +45,9 @@ MOVES = {
 
 
 class Command(BaseCommand):
-    help = "Advance due staged removals, counter-notice periods and name reservations."
+    help = (
+        "Advance due staged removals, counter-notice periods, name requests and name reservations."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Report; change nothing.")
@@ -60,6 +64,9 @@ class Command(BaseCommand):
         moved = self.advance_staged(now=now, actor=actor, size=batch_size, dry_run=dry_run)
         reminded = self.remind_dependents(now=now, actor=actor, size=batch_size, dry_run=dry_run)
         reinstated = self.finish_counter_notices(now=now, actor=actor, dry_run=dry_run)
+        names_moved = self.advance_name_requests(
+            now=now, actor=actor, size=batch_size, dry_run=dry_run
+        )
         lapsed = self.record_lapsed(now=now, actor=actor, dry_run=dry_run)
         self.rank_projects(now=now, dry_run=dry_run)
         if not dry_run:  # Computing a cached report changes nothing a dry run should tell.
@@ -68,7 +75,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Would move {counted(moved['pending'], 'staged removal')} to pending removal "
                 f"and {moved['review']:,} to review; remind dependents of {reminded:,}; reinstate "
-                f"{counted(reinstated, 'takedown')}; record "
+                f"{counted(reinstated, 'takedown')}; remind the owners of "
+                f"{counted(names_moved['reminded'], 'name request')} and hand "
+                f"{names_moved['lapsed']:,} to the admins; record "
                 f"{counted(lapsed, 'expired reservation')}."
             )
         else:
@@ -77,7 +86,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Moved {counted(moved['pending'], 'staged removal')} to pending removal and "
                 f"{moved['review']:,} to review; reminded dependents of {reminded:,}; reinstated "
-                f"{counted(reinstated, 'takedown')}; recorded "
+                f"{counted(reinstated, 'takedown')}; reminded the owners of "
+                f"{counted(names_moved['reminded'], 'name request')} and handed "
+                f"{names_moved['lapsed']:,} to the admins; recorded "
                 f"{counted(lapsed, 'expired reservation')}."
             )
 
@@ -180,6 +191,29 @@ class Command(BaseCommand):
             self.digest.add("reinstated", [takedown])
             count += 1
         return count
+
+    def advance_name_requests(self, *, now, actor, size, dry_run):
+        """Remind the owners halfway through their period, then hand the requests whose
+        period is over to the registry admins."""
+        totals = {"reminded": 0, "lapsed": 0}
+        if dry_run:
+            for case in names.reminders_due(now).select_related("project").iterator():
+                self.stdout.write(f"  {case}: owners would be reminded")
+                totals["reminded"] += 1
+            for case in names.lapsed(now).select_related("project").iterator():
+                self.stdout.write(f"  {case}: would await a decision (no owner answered)")
+                totals["lapsed"] += 1
+            return totals
+        while cases := names.remind_batch(now=now, actor=actor, size=size):
+            for case in cases:
+                self.stdout.write(f"  {case}: owners reminded")
+            totals["reminded"] += len(cases)
+        while cases := names.lapse_batch(now=now, actor=actor, size=size):
+            for case in cases:
+                self.stdout.write(f"  {case}: awaits a decision (no owner answered)")
+            totals["lapsed"] += len(cases)
+            self.digest.add("name_lapsed", cases)
+        return totals
 
     def record_lapsed(self, *, now, actor, dry_run):
         if dry_run:

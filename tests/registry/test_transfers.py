@@ -153,6 +153,19 @@ def test_a_previous_owner_can_no_longer_upload_while_the_new_owner_can(
         assert refused.value.code == "not_allowed"
         assert "You cannot upload to handover" in refused.value.message
 
+    # A token limited to the project (made while the owner held it) is refused too.
+    with pytest.raises(RegistryError) as refused:
+        services.publish_file(
+            name="handover",
+            version="2.0",
+            filename="handover-2.0-9-py3-none-any.whl",
+            content=b"by token",
+            uploader=owner,
+            token_project=project,
+            now=NOW + HOUR,
+        )
+    assert refused.value.code == "not_allowed"
+
     file = upload("handover", "2.0", requester)
     assert file.release.project == project
     assert file.uploaded_by == requester

@@ -99,8 +99,9 @@ def test_the_list_takes_the_same_few_queries_whatever_its_rows(
     with django_assert_max_num_queries(len(few)):
         response = registry_admin_client.get(LIST, {"undone": "no", "q": "many"})
     assert len(response.context["cl"].result_list) == 20
-    # Session, user, the page's rows, their ended roles, a count (timed on PostgreSQL), ...
-    assert len(few) <= 8 + timed_count_overhead(connection)
+    # Session, user, two permission reads, the count, the page's rows, their ended roles (7);
+    # on PostgreSQL the count is the planner's estimate or a count timed in a savepoint.
+    assert len(few) <= 7 + (6 if timed_count_overhead(connection) else 0)
 
 
 def test_the_list_is_searched_by_the_start_of_the_project_name_in_any_spelling(

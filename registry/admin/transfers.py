@@ -2,7 +2,7 @@
 action that restores the previous owners (undoes the transfer)."""
 
 from django.contrib import admin
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 
 from .. import services
 from ..admin_base import ConfirmItem, ReadOnlyTrackedAdmin, confirmed_action
@@ -107,7 +107,7 @@ class OwnershipTransferAdmin(AdminPowersMixin, ReadOnlyTrackedAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(Q(project__in=projects_starting(term))), False
+        return queryset.filter(project__in=projects_starting(term)), False
 
     @admin.display(description="previous owners")
     def previous_owners(self, transfer):

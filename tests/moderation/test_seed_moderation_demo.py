@@ -147,3 +147,20 @@ def test_the_name_requests_are_added_to_a_demo_seeded_before_them(registry_demo)
 def test_it_needs_the_registry_demo_first():
     with pytest.raises(CommandError, match="seed_demo"):
         seed_moderation()
+
+
+@pytest.mark.parametrize("days", [14, 90])
+def test_the_stages_hold_whatever_the_reachability_period(registry_demo, settings, days):
+    settings.HOLDFAST_NAME_REACHABILITY_DAYS = days
+    now = timezone.now()
+
+    seed_moderation()
+
+    assert {
+        request.project.normalized_name: request.state for request in NameRequest.objects.all()
+    } == NAME_STAGES
+    assert case("yamlish").reachable_until > now
+    assert case("old-colors").reachable_until < now
+    # Nothing happened in the future: every move of every request is dated before now.
+    assert not NameRequest.history.filter(history_date__gt=timezone.now()).exists()
+    assert not NameRequestContact.objects.filter(contacted_at__gt=now).exists()

@@ -258,7 +258,7 @@ class Command(BaseCommand):
         day = timedelta(days=1)
         added = []
 
-        def ask(name, requester, ground, intent, details, days_ago):
+        def ask(name, requester, ground, intent, details, at):
             project = Project.objects.by_name(name).get()
             if NameRequest.objects.filter(project=project).exists():
                 return None
@@ -270,17 +270,18 @@ class Command(BaseCommand):
                 intent=intent,
                 details=details,
                 looked_for_another_name=True,
-                now=now - days_ago * day,
+                now=at,
             )
             return case
 
-        def move(case, name, actor, reason, days_ago):
+        def move(case, name, actor, reason, at):
             return services.apply_transition(
-                case=case, name=name, actor=actor, reason=reason, now=now - days_ago * day
+                case=case, name=name, actor=actor, reason=reason, now=at
             )
 
         # Awaiting an admin's decision: bob never answered; the scheduler reminded him halfway
-        # and handed the request to the admins when the period lapsed.
+        # and handed the request to the admins when the period lapsed, four weeks ago.
+        contacted = now - 28 * day - period
         case = ask(
             "old-colors",
             carol,
@@ -289,11 +290,10 @@ class Command(BaseCommand):
             "old-colors has had no release for years and its issue tracker is closed. I wrote "
             "to bob at the address in its metadata twice (no answer). I maintain a fork with "
             "fixes for Python 3.12 and would publish it as old-colors 1.1.0.",
-            days_ago=75,
+            at=contacted - 5 * day,
         )
         if case is not None:
-            contacted = now - 70 * day
-            move(case, "contact_owners", support, "Facts checked: no release in years", 70)
+            move(case, "contact_owners", support, "Facts checked: no release in years", contacted)
             scheduler = staged.scheduler_user()
             names.remind_batch(now=contacted + period / 2, actor=scheduler)
             names.lapse_batch(now=contacted + period, actor=scheduler)
@@ -306,10 +306,10 @@ class Command(BaseCommand):
             NameIntent.MAINTAIN,
             "tinypad has had no release for three years, and my pad-user projects depend on "
             "it. I would like to maintain it.",
-            days_ago=30,
+            at=now - 30 * day,
         )
         if case is not None:
-            move(case, "contact_owners", support, "Facts checked; asking alice", 29)
+            move(case, "contact_owners", support, "Facts checked; asking alice", now - 29 * day)
             names.keep_project(
                 case=case,
                 owner=alice,
@@ -326,12 +326,19 @@ class Command(BaseCommand):
             NameIntent.REPLACE,
             "fastgrid has held the name for three years with a single empty 0.0.0 release. I "
             "have a grid library ready to publish under it.",
-            days_ago=40,
+            at=now - 40 * day,
         )
         if case is not None:
-            move(case, "transfer", admin, "Name squatting: only an empty 0.0.0 in three years", 30)
+            move(
+                case,
+                "transfer",
+                admin,
+                "Name squatting: only an empty 0.0.0 in three years",
+                now - 30 * day,
+            )
 
-        # Contacting the owners: bob may answer for another month.
+        # Contacting the owners: bob has three quarters of the period left to answer.
+        contacted = now - period / 4
         case = ask(
             "yamlish",
             alice,
@@ -339,10 +346,10 @@ class Command(BaseCommand):
             NameIntent.MAINTAIN,
             "yamlish has had no release for years and pull requests wait unanswered. I use it "
             "at work and will keep it working.",
-            days_ago=12,
+            at=contacted - 2 * day,
         )
         if case is not None:
-            move(case, "contact_owners", support, "Facts checked: no release in years", 10)
+            move(case, "contact_owners", support, "Facts checked: no release in years", contacted)
 
         # Just submitted: waiting for support's triage.
         ask(
@@ -352,6 +359,6 @@ class Command(BaseCommand):
             NameIntent.REPLACE,
             "sleepy-parser has had no release for years and hardly any downloads. I would "
             "publish a new parser under the name, starting at 2.0.0.",
-            days_ago=2,
+            at=now - 2 * day,
         )
         return added

@@ -71,7 +71,10 @@ def installs(result_and_versions):
     return versions
 
 
-def refused_with(result, words):
+NO_ROLE = f"You cannot upload to {NAME}: You have no role on {NAME}"
+
+
+def refused_with(result, words=NO_ROLE):
     """twine failed with HTTP 403 and printed the registry's reason, `words` (twine wraps
     long lines, so the output is compared with its whitespace collapsed)."""
     output = " ".join((result.stdout + result.stderr).split())
@@ -109,6 +112,9 @@ def test_after_a_transfer_the_new_owner_publishes_and_the_previous_owners_tokens
         now=asked,
     )
     assert case.state == NameRequestState.SUBMITTED
+    # Asking gives no rights: until a transfer, the requester's uploads are refused.
+    _token, new_secret = tokens.create_token(user=requester, description="release laptop")
+    refused_with(twine(new_secret, build_wheel(NAME, "1.9")))
 
     contacted = asked + timedelta(days=1)
     case = apply_transition(
@@ -145,15 +151,13 @@ def test_after_a_transfer_the_new_owner_publishes_and_the_previous_owners_tokens
     told = {address for message in mail.outbox for address in message.to}
     assert {"previous-owner@example.org", "new-owner@example.org"} <= told, told
 
-    # The new owner publishes 2.0 with a token of their account; pip installs it.
-    _token, new_secret = tokens.create_token(user=requester, description="release laptop")
+    # The new owner publishes 2.0 with the same token of their account; pip installs it.
     assert_ok(twine(new_secret, build_wheel(NAME, "2.0")))
     assert installs(install(NAME)) == ["2.0"]
     # History is not rewritten: the previous owner's 1.0 still installs when pinned.
     assert installs(install(f"{NAME}==1.0")) == ["1.0"]
 
     # Neither of the previous owner's tokens uploads any more, and twine shows why.
-    no_role = f"You cannot upload to {NAME}: You have no role on {NAME}"
-    refused_with(twine(account_secret, build_wheel(NAME, "2.1")), no_role)
-    refused_with(twine(scoped_secret, build_sdist(NAME, "2.2")), no_role)
+    refused_with(twine(account_secret, build_wheel(NAME, "2.1")))
+    refused_with(twine(scoped_secret, build_sdist(NAME, "2.2")))
     assert sorted(project.releases.values_list("version", flat=True)) == ["1.0", "2.0"]

@@ -10,6 +10,7 @@ from registry.services import RegistryError
 from .. import state_texts
 from ..models import AbuseReport, DeletionException, LegalTakedown, NameRequest, TakedownKind
 from ..services import engine
+from ..workflow import NameRequestState
 from .cases import CaseAdmin, assess_project
 from .filters import (
     AgeListFilter,
@@ -156,7 +157,7 @@ class NameRequestAdmin(CaseAdmin):
         if case.reachable_until is None:
             return "-"
         until = f"{timezone.localtime(case.reachable_until):%Y-%m-%d}"
-        if case.state == "contacting_owners":
+        if case.state == NameRequestState.CONTACTING_OWNERS:
             return format_html("<strong>{}</strong>", until)
         return until
 

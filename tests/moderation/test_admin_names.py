@@ -507,6 +507,37 @@ def test_a_squatted_empty_project_is_transferred_without_contacting_the_owners(
 
 
 @pytest.mark.django_db
+def test_a_removed_projects_name_and_its_reservation_are_handed_over(
+    registry_admin_client, registry_admin, claimant
+):
+    from registry import services as registry
+
+    project, [previous] = abandoned_project()
+    registry.remove_project(
+        project=project, actor=registry_admin, reason="Abandoned spam", category="admin"
+    )
+    case = file_request(project, claimant, ground="invalid", intent="replace")
+
+    decision = registry_admin_client.get(decision_url(case))
+    page = registry_admin_client.get(transition_url(case, "transfer"))
+
+    assert decision.status_code == 200 and page.status_code == 200
+    assert "<strong>removed</strong>" in text_of(decision)
+    rows = {row["label"]: row["now"] for row in page.context["facts"]}
+    assert rows["Status"].startswith("removed on")
+    assert rows["Name reservation"].startswith("Name of a removed project, until")
+    plan = [item.label for item in page.context["plan"]]
+    assert "Hand the reservation of the name oldpad over to claimant" in plan
+    response = registry_admin_client.post(
+        transition_url(case, "transfer"), {"reason": "The new maintainer of the fork"}
+    )
+    assert response.status_code == 302
+    transfer = OwnershipTransfer.objects.get(project=project)
+    assert list(transfer.reservation.allowed_users.all()) == [claimant]
+    assert previous in transfer.previous_allowed_users.all()
+
+
+@pytest.mark.django_db
 def test_refusing_needs_a_reason_which_the_requester_reads(registry_admin_client, claimant):
     project, _owners = abandoned_project()
     case = file_request(project, claimant)

@@ -3,7 +3,8 @@
 The registry must never import moderation, yet a project's page has to show the moderation
 cases that concern it (a staged removal, a takedown) and hide the actions such a case makes
 conflicting. An app registers a provider in its `AppConfig.ready()`; the project page asks every
-provider for its notices.
+provider for its notices. The project's admin page asks the providers registered for it
+(`register_admin_project_notices`), whose links lead to admin pages.
 """
 
 from collections.abc import Callable
@@ -51,6 +52,35 @@ def unregister_project_notices(provider: NoticeProvider) -> None:
     """Forget `provider` (tests register their own and must leave none behind)."""
     if provider in _providers:
         _providers.remove(provider)
+
+
+# Admin notices: the project's admin page lists what other apps hold about it (moderation adds
+# the project's open cases of every queue, with links to their admin pages). They are kept apart
+# from `project_notices`, whose texts and links are for the maintainers' own pages.
+
+_admin_providers: list[NoticeProvider] = []
+
+
+def register_admin_project_notices(provider: NoticeProvider) -> NoticeProvider:
+    """Register `provider(project, user)` for the project's admin page: it returns a list of
+    `ProjectNotice` whose links lead to admin pages `user` may open."""
+    if provider not in _admin_providers:
+        _admin_providers.append(provider)
+    return provider
+
+
+def admin_project_notices(project, user) -> list[ProjectNotice]:
+    """Every registered admin provider's notices for `project`, as staff member `user` sees them."""
+    notices = []
+    for provider in _admin_providers:
+        notices.extend(provider(project, user))
+    return notices
+
+
+def unregister_admin_project_notices(provider: NoticeProvider) -> None:
+    """Forget an admin notices `provider` (tests register their own and must leave none behind)."""
+    if provider in _admin_providers:
+        _admin_providers.remove(provider)
 
 
 # Seeders: `manage.py seed_scale` writes the registry's rows, then asks every registered seeder

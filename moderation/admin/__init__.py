@@ -3,13 +3,16 @@
 - `filters`: the list filters, and what "overdue" and "waiting" mean;
 - `forms`: the triage forms and what some steps ask besides a reason;
 - `cases`: what every request queue's admin shares (list, decision page, steps);
-- `queues`: the legal takedown, deletion exception and abuse report admins;
+- `queues`: the legal takedown, deletion exception, abuse report and name request admins;
+- `names`: what the name requests' pages show (PEP 541 facts, owners contacted, transfer);
 - `dashboard`: per-queue counts;
-- `staged`: staged removals and the admins' approve, keep and extend.
+- `staged`: staged removals and the admins' approve, keep and extend;
+- `project_notices`: the open cases of a project, on its registry admin page.
 """
 
+from . import project_notices
 from .cases import CaseAdmin
-from .queues import AbuseReportAdmin, DeletionExceptionAdmin, LegalTakedownAdmin
+from .queues import AbuseReportAdmin, DeletionExceptionAdmin, LegalTakedownAdmin, NameRequestAdmin
 from .staged import StagedRemovalAdmin
 
 __all__ = [
@@ -17,5 +20,7 @@ __all__ = [
     "CaseAdmin",
     "DeletionExceptionAdmin",
     "LegalTakedownAdmin",
+    "NameRequestAdmin",
     "StagedRemovalAdmin",
+    "project_notices",
 ]

@@ -54,12 +54,20 @@ def named(case, now, *, judge):
     )
 
 
+def assess_project(case, now):
+    """The impact summary of the request's whole project, without a policy judgement."""
+    return assess_projects([case.project], now=now, judge=False)
+
+
 # The steps whose confirmation page shows what they would affect (those that take something away
 # from installers), and, for removals, which owners' refusals they override: {effect: assess}.
 ASSESS_EFFECTS = {
     "remove_named": lambda case, now: named(case, now, judge=True),
     "remove_project": lambda case, now: assess_projects([case.project], now=now),
-    "quarantine": lambda case, now: assess_projects([case.project], now=now, judge=False),
+    "quarantine": assess_project,
+    # A change of hands removes nothing, but everyone who depends on the project will install
+    # what its new owner publishes: the page shows the same figures, with no policy judgement.
+    "transfer_name": assess_project,
 }
 
 
@@ -73,6 +81,10 @@ class CaseAdmin(TrackedAdmin):
     kind_field: str
     detail_fields: list[str] = []
     serves_dashboard = False
+    # What a request's pages read with it (one query); a queue adds its own foreign keys.
+    case_related = ["project", "assignee", "requester", "possible_duplicate_of"]
+    decision_template = "admin/moderation/decision.html"
+    transition_template = "admin/moderation/transition.html"
 
     list_display = [
         "reference",
@@ -233,11 +245,7 @@ class CaseAdmin(TrackedAdmin):
     def get_case(self, request, object_id):
         pk = unquote(object_id)
         case = (
-            self.model.objects.select_related(
-                "project", "assignee", "requester", "possible_duplicate_of"
-            )
-            .filter(pk=int(pk))
-            .first()
+            self.model.objects.select_related(*self.case_related).filter(pk=int(pk)).first()
             if pk.isdigit()
             else None
         )
@@ -301,7 +309,6 @@ class CaseAdmin(TrackedAdmin):
                     form = triage_form(what, initial=self.triage_initial(request, what, case))
                 url = self.url("triage", case.pk, what)
                 triage_acts.append({"what": what, "act": act, "form": form, "url": url})
-        decider = Decider(case.project, None, now=now)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -317,28 +324,43 @@ class CaseAdmin(TrackedAdmin):
             "possible_duplicate": self.possible_duplicate(case),
             "fields": list(self.field_rows(case)),
             "dmca_missing": self.dmca_missing(case),
+            "messages_list": list(case.messages.all()),
+            "history": self.history(case),
+            "staff_text": state_texts.text(case.kind, case.state).staff,
+            "steps": [
+                (t, self.url("transition", case.pk, t.name), self.step_refusal(case, t, now))
+                for t in steps
+            ],
+            "admin_steps": admin_steps,
+            "can_triage": can_triage,
+            "triage_acts": triage_acts,
+            "history_url": self.url("history", case.pk),
+            "changelist_url": self.url("changelist"),
+            **self.case_context(request, case, now),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.decision_template, context, status=status)
+
+    def case_context(self, request, case, now):
+        """What the decision page shows of what the request names: the affected objects, the
+        impact of removing them, what the policy tells their owners, the removal events."""
+        decider = Decider(case.project, None, now=now)
+        return {
             "affected": self.affected(case),
             "owners": self.owners(case),
             "impact": self.impact(case, decider),
             "impacts": named(case, now, judge=False),
             "decisions": self.owner_decisions(case, decider),
             "policy": decider.config.describe(),
-            "messages_list": list(case.messages.all()),
-            "history": self.history(case),
-            "staff_text": state_texts.text(case.kind, case.state).staff,
             "removal_events": [
                 (event, reverse("admin:registry_removalevent_change", args=[event.pk]))
                 for event in case.removal_events.order_by("created_at", "pk")
             ],
-            "steps": [(t, self.url("transition", case.pk, t.name)) for t in steps],
-            "admin_steps": admin_steps,
-            "can_triage": can_triage,
-            "triage_acts": triage_acts,
-            "history_url": self.url("history", case.pk),
-            "changelist_url": self.url("changelist"),
         }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/moderation/decision.html", context, status=status)
+
+    def step_refusal(self, case, transition, now):
+        """Why `transition`, offered to this user, would be refused now (None: it would not)."""
+        return None
 
     def triage_initial(self, request, what, case):
         if what == "assign":
@@ -485,6 +507,10 @@ class CaseAdmin(TrackedAdmin):
         if transition.who == Who.REQUESTER:
             # Requesters act from their private link, never through the admin.
             raise Http404("Only the requester takes that step, from their private link.")
+        if transition.who == Who.OWNER and case.kind in workflow.REQUEST_KINDS:
+            # A request's owners answer in their own words, from their own pages: the admin
+            # never offers their step (`workflow.allowed`), nor takes it by a typed address.
+            raise Http404("Only the project's owners take that step, from their own page.")
         form_class = transition_form_class(transition)
         if request.method == "POST":
             form = form_class(request.POST)
@@ -531,6 +557,7 @@ class CaseAdmin(TrackedAdmin):
         now = timezone.now()
         context = {
             **self.admin_site.each_context(request),
+            **self.transition_context(request, case, transition, now),
             "opts": self.opts,
             "title": f"{transition.label}: {case.reference}",
             "case": case,
@@ -549,7 +576,11 @@ class CaseAdmin(TrackedAdmin):
             "media": self.media,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/moderation/transition.html", context, status=status)
+        return TemplateResponse(request, self.transition_template, context, status=status)
+
+    def transition_context(self, request, case, transition, now):
+        """What a queue adds to the confirmation page of `transition` (nothing by default)."""
+        return {}
 
     def transition_message(self, case, transition):
         message = f"{case.reference}: {state_texts.done(case.kind, transition, case.state)}"

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from ..models import AbuseReport, DeletionException, LegalTakedown, StagedRemoval
+from ..models import AbuseReport, DeletionException, LegalTakedown, NameRequest, StagedRemoval
 from ..workflow import STAGED_OPEN, StagedState
 from .filters import DEFAULT_VIEW, describe_duration, overdue_q
 
-QUEUES = [LegalTakedown, DeletionException, AbuseReport]
+QUEUES = [LegalTakedown, DeletionException, AbuseReport, NameRequest]
 
 
 def dashboard_view(case_admin, request):

@@ -22,6 +22,7 @@ from ..admin_base import (
     RemovedListFilter,
     confirmed_action,
 )
+from ..extensions import admin_project_notices
 from ..facts import dependents_of
 from ..impact import impact_of
 from ..models import (
@@ -156,6 +157,13 @@ class ProjectAdmin(AdminPowersMixin, NormalizedNameSearchMixin, ReadOnlyTrackedA
         return render_to_string(
             "registry/_impact.html", {"impact": impact_of(project, now=timezone.now())}
         )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # What other apps hold about the project (moderation: its open cases of every queue),
+        # at the top of its page, each linked to its own admin page.
+        if obj is not None:
+            context["project_notices"] = admin_project_notices(obj, request.user)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_view(self, request, object_id, extra_context=None):
         """The project's timeline, its releases', files', roles' and removals' included: the

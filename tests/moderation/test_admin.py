@@ -19,6 +19,7 @@ from moderation.models import (
     LegalTakedown,
     Message,
     MessageKind,
+    NameRequest,
     Priority,
 )
 from registry.models import ProjectStatus, RemovalCategory, RemovalEvent, RoleName
@@ -35,6 +36,7 @@ from tests.factories import (
     RoleFactory,
     UserFactory,
 )
+from tests.moderation.test_admin_names import NameRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +47,7 @@ QUEUES = {
     "legaltakedown": LegalTakedownFactory,
     "deletionexception": DeletionExceptionFactory,
     "abusereport": AbuseReportFactory,
+    "namerequest": NameRequestFactory,
 }
 EVERYTHING = "?open=any"
 DEFAULT_VIEW = "?open=yes&assignee=me_or_nobody"
@@ -488,6 +491,15 @@ def test_decision_page_shows_messages_with_staff_notes_marked(support_client, su
         (AbuseReportFactory, "received", {"triage", "clear"}, {"triage", "quarantine", "clear"}),
         (AbuseReportFactory, "quarantined", set(), {"remove", "lift_quarantine"}),
         (AbuseReportFactory, "cleared", set(), set()),
+        (
+            NameRequestFactory,
+            "submitted",
+            {"contact_owners"},
+            {"contact_owners", "transfer", "refuse"},
+        ),
+        (NameRequestFactory, "contacting_owners", set(), {"refuse"}),
+        (NameRequestFactory, "awaiting_decision", set(), {"transfer", "refuse"}),
+        (NameRequestFactory, "transferred", set(), set()),
     ],
 )
 def test_decision_page_offers_only_the_allowed_steps(
@@ -504,6 +516,7 @@ def test_decision_page_offers_only_the_allowed_steps(
     for response in (support_page, admin_page):
         assert "retract" not in buttons(response)
         assert "withdraw" not in buttons(response)
+        assert "keep_project" not in buttons(response)
     executing = for_admin - for_support
     for name in executing:
         assert transition_url(case, name) not in support_page.content.decode()
@@ -841,5 +854,5 @@ def test_history_rows_of_a_request_can_be_read(support_client):
 def test_every_queue_is_registered():
     from django.contrib import admin
 
-    for model in (LegalTakedown, DeletionException, AbuseReport):
+    for model in (LegalTakedown, DeletionException, AbuseReport, NameRequest):
         assert admin.site.is_registered(model)

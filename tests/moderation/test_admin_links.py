@@ -6,26 +6,38 @@ from django.urls import reverse
 
 from moderation import services
 from tests.factories import LegalTakedownFactory
+from tests.moderation.test_admin_names import NameRequestFactory
 
 pytestmark = pytest.mark.django_db
 
+QUEUES = [LegalTakedownFactory, NameRequestFactory]
+
 
 def history_url(case):
-    return reverse("admin:moderation_legaltakedown_history", args=[case.pk])
+    return reverse(f"admin:moderation_{case._meta.model_name}_history", args=[case.pk])
+
+
+def decision_url(case):
+    return reverse(f"admin:moderation_{case._meta.model_name}_change", args=[case.pk])
 
 
 def user_url(user):
     return reverse("admin:auth_user_change", args=[user.pk])
 
 
-def test_support_read_the_actor_of_a_history_row_without_a_link(support_client, support_user):
-    case = LegalTakedownFactory()
+@pytest.mark.parametrize("factory", QUEUES)
+def test_support_read_the_actor_of_a_history_row_without_a_link(
+    support_client, support_user, factory
+):
+    case = factory(requester=support_user)
     services.assign(case=case, assignee=support_user, actor=support_user)
 
     html = support_client.get(history_url(case)).content.decode()
 
     assert "support" in html
     assert user_url(support_user) not in html
+    # Nor does the decision page link the requester's or the assignee's account.
+    assert user_url(support_user) not in support_client.get(decision_url(case)).content.decode()
     assert support_client.get(user_url(support_user)).status_code == 403
 
 
@@ -39,8 +51,9 @@ def test_a_refused_page_explains_and_offers_a_way_back(support_client, support_u
     assert f'href="{reverse("admin:index")}">Back to the admin home</a>' in html
 
 
-def test_the_history_rows_name_no_raw_column(support_client, support_user):
-    case = LegalTakedownFactory()
+@pytest.mark.parametrize("factory", QUEUES)
+def test_the_history_rows_name_no_raw_column(support_client, support_user, factory):
+    case = factory()
     services.assign(case=case, assignee=support_user, actor=support_user, reason="Mine now")
 
     html = support_client.get(history_url(case)).content.decode()

@@ -15,6 +15,7 @@ from tests.factories import (
     LegalTakedownFactory,
     UserFactory,
 )
+from tests.moderation.test_admin_names import NameRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,7 @@ QUEUES = {
     "legaltakedown": LegalTakedownFactory,
     "deletionexception": DeletionExceptionFactory,
     "abusereport": AbuseReportFactory,
+    "namerequest": NameRequestFactory,
 }
 
 
@@ -42,9 +44,11 @@ def test_a_new_support_person_opens_each_queue_on_unassigned_open_cases(
     colleague = UserFactory(username="colleague", is_staff=True)
     unassigned = factory()
     factory(assignee=colleague)
-    closed_state = {"legaltakedown": "rejected", "deletionexception": "rejected"}.get(
-        model_name, "cleared"
-    )
+    closed_state = {
+        "legaltakedown": "rejected",
+        "deletionexception": "rejected",
+        "namerequest": "refused",
+    }.get(model_name, "cleared")
     factory(state=closed_state, closed_at=timezone.now())
     client.force_login(support_user)
 

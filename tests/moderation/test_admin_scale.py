@@ -17,6 +17,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
 )
+from tests.moderation.test_admin_names import NameRequestFactory
 
 QUERY_BUDGET = 15
 
@@ -24,6 +25,7 @@ QUEUES = {
     "legaltakedown": (LegalTakedownFactory, "takedown_kind__exact=copyright"),
     "deletionexception": (DeletionExceptionFactory, "category__exact=leaked_secret"),
     "abusereport": (AbuseReportFactory, "category__exact=malware"),
+    "namerequest": (NameRequestFactory, "ground__exact=squatting&intent__exact=replace"),
 }
 CASE_VIEWS = [
     "open=yes&assignee=me_or_nobody",

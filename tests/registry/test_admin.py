@@ -7,6 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registry import services
+from registry.extensions import (
+    ProjectNotice,
+    admin_project_notices,
+    register_admin_project_notices,
+    unregister_admin_project_notices,
+)
 from registry.models import FilenameRegistry, ProjectStatus
 from registry.paginators import timed_count_overhead
 from tests.factories import (
@@ -404,3 +410,63 @@ def test_project_history_view_keeps_the_username_of_a_deleted_actor(registry_adm
 
     assert response.status_code == 200
     assert "departed-actor" in response.content.decode()
+
+
+# What other apps hold about a project, on its admin page (registry.extensions) -----------------
+
+
+CASE_NOTICE = ProjectNotice(
+    title="X-7: a case, open",
+    text="Somebody asked for something about this project.",
+    url="/admin/elsewhere/7/",
+    link_text="Open X-7",
+    level="warning",
+)
+
+
+@pytest.fixture
+def admin_notices():
+    """An admin-notice provider registered for one test only; the test fills its list."""
+    given = []
+
+    def provider(project, user):
+        return [notice for notice in given if project.name == "noticed" and user.is_staff]
+
+    register_admin_project_notices(provider)
+    yield given
+    unregister_admin_project_notices(provider)
+
+
+def test_the_project_admin_page_shows_what_other_apps_hold_about_it(
+    registry_admin_client, admin_notices
+):
+    project = ProjectFactory(name="noticed")
+    url = reverse("admin:registry_project_change", args=[project.pk])
+    assert "Open cases about this project" not in registry_admin_client.get(url).content.decode()
+
+    admin_notices.append(CASE_NOTICE)
+    html = registry_admin_client.get(url).content.decode()
+
+    assert "Open cases about this project" in html
+    assert "<strong>X-7: a case, open</strong>: Somebody asked for something" in html
+    assert '<a href="/admin/elsewhere/7/">Open X-7</a>' in html
+    assert 'class="warning project-notice"' in html
+    # Above the project's fields.
+    assert html.index("X-7: a case, open") < html.index("Normalised name")
+    other = ProjectFactory(name="quiet")
+    quiet = registry_admin_client.get(reverse("admin:registry_project_change", args=[other.pk]))
+    assert "X-7" not in quiet.content.decode()
+
+
+def test_an_unregistered_admin_notice_provider_is_forgotten(registry_admin):
+    project = ProjectFactory(name="noticed")
+
+    def provider(project, user):
+        return [CASE_NOTICE]
+
+    register_admin_project_notices(provider)
+    register_admin_project_notices(provider)  # Registering twice asks it once.
+    assert admin_project_notices(project, registry_admin).count(CASE_NOTICE) == 1
+    unregister_admin_project_notices(provider)
+    unregister_admin_project_notices(provider)  # Forgetting twice is harmless.
+    assert CASE_NOTICE not in admin_project_notices(project, registry_admin)

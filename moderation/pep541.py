@@ -193,14 +193,15 @@ def cautions(facts, *, intent: str, now: datetime | None = None) -> list[str]:
     if count:
         them = _listing(list(facts.dependent_names), total=count)
         projects = "project" if count == 1 else f"{count:,} projects"
+        verb = "depends" if count == 1 else "depend"
         if intent == REPLACE:
             said.append(
-                f"Replacing {name} would break the {projects} that depend on it: {them}. "
+                f"Replacing {name} would break the {projects} that {verb} on it: {them}. "
                 "Their owners are told of a transfer."
             )
         else:
             said.append(
-                f"The {projects} that depend on {name} ({them}) would install what its new "
+                f"The {projects} that {verb} on {name} ({them}) would install what its new "
                 "owner publishes: a change of hands is a supply-chain event, and their owners "
                 "are told of a transfer."
             )

@@ -280,8 +280,8 @@ DONE = {
         "contact_owners": "Contacted the owners: each has a private link to keep the project. "
         "The reachability period has started; the scheduler hands the request to a registry "
         "admin if nobody answers.",
-        "transfer": "Transferred the name: the requester is now an owner, the previous roles are "
-        "ended (restorable from the transfer), and everyone concerned is told.",
+        "transfer": "Transferred the name: the requester has become an owner, the previous roles "
+        "are ended (restorable from the transfer), and everyone concerned is told.",
         "refuse": "Refused the request and told the requester why; the case is closed.",
     },
     Kind.STAGED: {},

@@ -468,3 +468,13 @@ def test_the_rules_are_pure():
     }
 
     assert imported == {"datetime", "moderation.workflow"}
+
+
+def test_a_single_dependent_is_worded_in_the_singular():
+    one = facts(dependents=1, dependent_names=("bar",))
+
+    maintain = pep541.cautions(one, intent=pep541.MAINTAIN)
+    replace = pep541.cautions(one, intent=pep541.REPLACE)
+
+    assert maintain[0].startswith("The project that depends on tinypad (bar)")
+    assert "would break the project that depends on it: bar." in replace[0]

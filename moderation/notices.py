@@ -4,11 +4,11 @@ open PEP 541 name request on the project.
 
 Only the project's owners and maintainers, the registry admins and support staff see the cases;
 the public page of a project says nothing about them. A signed-in person with no role on a
-project that had no release for 12 months (or has no live release) is offered, quietly, to ask
-for its name.
+project that never had a release, or had none for 12 months, is offered, quietly, to ask for its
+name.
 """
 
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, Prefetch
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -169,14 +169,11 @@ def name_request_notice(case, role):
 
 
 def may_be_claimed(project, *, now):
-    """Whether `project` had no release (nor file) for PEP 541's 12 months, or has none live."""
-    newest = (
-        Release.objects.live()
-        .filter(project=project)
-        .aggregate(
-            release=Max("created_at"),
-            file=Max("files__uploaded_at", filter=Q(files__removed_at__isnull=True)),
-        )
+    """Whether `project` may be worth a name request: it never had a release (empty), or had
+    none, nor a file, for PEP 541's 12 months. Removed releases and files count as activity: a
+    project whose owners (or the registry) removed something lately is not quiet."""
+    newest = Release.objects.filter(project=project).aggregate(
+        release=Max("created_at"), file=Max("files__uploaded_at")
     )
     last = max(filter(None, newest.values()), default=None)
     return last is None or now - last >= abandoned_after()
@@ -186,8 +183,9 @@ def ask_notice(project):
     period = period_in_words(abandoned_after())
     return ProjectNotice(
         title="Ask for this name (PEP 541)",
-        text=f"{project.name} has had no release for {period}, or has none. If its owners "
-        "cannot be reached, or it is empty, PEP 541 lets you ask the registry for its name.",
+        text=f"{project.name} has had no release for {period}, or never had one. If its "
+        "owners cannot be reached, or it is empty, PEP 541 lets you ask the registry for its "
+        "name.",
         url=reverse("moderation:name-request", kwargs={"name": project.normalized_name}),
         link_text="Ask for this name (PEP 541)",
     )
@@ -195,7 +193,9 @@ def ask_notice(project):
 
 def project_notices(project, user):
     """The notices of `project` for `user`: the cases, for its people and staff; the offer to
-    ask for its name, for anyone else signed in, when the project may be claimed."""
+    ask for its name, for anyone else signed in, when the project may be claimed.
+
+    The cases cost one query per queue; the offer, one aggregate."""
     role = actor_role(user, project)
     if role == ActorRole.OTHER:
         return [ask_notice(project)] if may_be_claimed(project, now=timezone.now()) else []

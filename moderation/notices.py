@@ -8,7 +8,7 @@ project that never had a release, or had none for 12 months, is offered, quietly
 name.
 """
 
-from django.db.models import Max, Prefetch
+from django.db.models import CharField, Max, Prefetch, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -195,25 +195,45 @@ def project_notices(project, user):
     """The notices of `project` for `user`: the cases, for its people and staff; the offer to
     ask for its name, for anyone else signed in, when the project may be claimed.
 
-    The cases cost one query per queue; the offer, one aggregate."""
+    One query finds the open staged removals and name requests, one the disabling takedowns;
+    only a kind found costs one more. The offer costs one aggregate."""
     role = actor_role(user, project)
     if role == ActorRole.OTHER:
         return [ask_notice(project)] if may_be_claimed(project, now=timezone.now()) else []
     if role not in SEES_CASES:
         return []
-    notices = [
-        staged_notice(case)
-        for case in StagedRemoval.objects.open()
-        .filter(project=project)
-        .select_related("project", "release")
-        .order_by("created_at", "pk")
-    ]
+    open_cases = open_case_ids(project)
+    notices = []
+    if "staged" in open_cases:
+        notices += [
+            staged_notice(case)
+            for case in StagedRemoval.objects.filter(pk__in=open_cases["staged"])
+            .select_related("project", "release")
+            .order_by("created_at", "pk")
+        ]
     notices += [takedown_notice(case) for case in takedowns_disabling([project.pk])]
-    notices += [
-        name_request_notice(case, role)
-        for case in NameRequest.objects.open()
-        .filter(project=project)
-        .select_related("project")
-        .order_by("created_at", "pk")
-    ]
+    if "name" in open_cases:
+        notices += [
+            name_request_notice(case, role)
+            for case in NameRequest.objects.filter(pk__in=open_cases["name"])
+            .select_related("project")
+            .order_by("created_at", "pk")
+        ]
     return notices
+
+
+def open_case_ids(project):
+    """{"staged": [pk, ...], "name": [pk, ...]}: the project's open staged removals and name
+    requests, in one query (a project's page reads nothing more while there are none)."""
+    queries = [
+        model.objects.open()
+        .filter(project=project)
+        .order_by()
+        .annotate(case_kind=Value(kind, output_field=CharField()))
+        .values_list("case_kind", "pk")
+        for kind, model in (("staged", StagedRemoval), ("name", NameRequest))
+    ]
+    found = {}
+    for kind, pk in queries[0].union(*queries[1:], all=True):
+        found.setdefault(kind, []).append(pk)
+    return found

@@ -55,6 +55,17 @@ SHOWN_FIELDS = {
     Kind.NAME: ("requested_name", "ground", "intent", "details", "looked_for_another_name"),
 }
 
+# Labels that speak to the requester where the field's own name is written for staff.
+SHOWN_LABELS = {
+    Kind.NAME: {
+        "requested_name": "The name",
+        "ground": "Your PEP 541 ground",
+        "intent": "What you will do",
+        "details": "What you wrote",
+        "looked_for_another_name": "You looked for another name",
+    },
+}
+
 IMPACT_LABELS = {
     "dependent_projects": "Projects that depend on it",
     "downloads_last_7_days": "Downloads in the last 7 days",
@@ -167,8 +178,8 @@ def what_was_sent(case):
         elif isinstance(value, bool):
             value = "Yes" if value else ""
         if value:
-            label = str(field.verbose_name)
-            rows.append((label[:1].upper() + label[1:], value))  # "PEP 541 ground" stays so
+            label = SHOWN_LABELS.get(case.kind, {}).get(name) or field.verbose_name.capitalize()
+            rows.append((label, value))
     return rows
 
 

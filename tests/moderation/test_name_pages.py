@@ -268,8 +268,9 @@ def test_the_requesters_page_shows_the_claim_the_facts_when_filed_and_withdraw(
 
     page = text(response)
     assert f"{case.reference}: Name request (PEP 541)" in page
-    assert "PEP 541 ground Abandoned: no release for 12 months" in page
-    assert "What the requester will do Continue maintaining the existing project" in page
+    assert "Your PEP 541 ground Abandoned: no release for 12 months" in page
+    assert "What you will do Continue maintaining the existing project" in page
+    assert "You looked for another name Yes" in page
     assert "opened issue #12" in page
     assert "The facts when you filed" in page
     assert page.count("(owner)") == 1

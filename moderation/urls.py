@@ -41,6 +41,11 @@ urlpatterns = [
         views.my_request_act,
         name="my-filed-act",
     ),
+    # PEP 541 name requests: asked for while signed in, answered by the project's owners.
+    path("names/request/", views.name_request_start, name="name-request-start"),
+    path("names/<text:name>/request/", views.name_request_new, name="name-request"),
+    path("names/owner/<text:key>/", views.name_owner, name="name-owner"),
+    path("account/name-requests/<int:pk>/", views.name_owner_case, name="name-owner-case"),
     path("account/takedowns/<int:pk>/", views.owner_takedown, name="owner-takedown"),
     path(
         "account/takedowns/<int:pk>/counter-notice/",

@@ -5,12 +5,14 @@
 - `maintainers`: deletion exceptions, asked for by a project's owners and maintainers;
 - `staged`: the owners' staged-removal pages;
 - `owners`: a takedown as its project's owners see it, and their counter-notice;
+- `names`: asking for a project's name (PEP 541), and an owner's "keep my project" answer;
 - `common`: private-link headers, readable refusals, canonical redirects.
 
 Views change nothing themselves: every write is a call to `moderation.services`.
 """
 
 from .maintainers import exception_new, my_request, my_request_act, my_request_reply, my_requests
+from .names import name_owner, name_owner_case, name_request_new, name_request_start
 from .owners import counter_notice_new, owner_takedown
 from .public import legal_index, report_new, takedown_new
 from .requests import follow, follow_act, follow_received, follow_reply
@@ -30,6 +32,10 @@ __all__ = [
     "my_request_act",
     "my_request_reply",
     "my_requests",
+    "name_owner",
+    "name_owner_case",
+    "name_request_new",
+    "name_request_start",
     "owner_takedown",
     "parse_rate",
     "report_new",

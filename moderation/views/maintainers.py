@@ -22,10 +22,10 @@ from registry.services import RegistryError
 
 from .. import services, state_texts
 from ..forms import ExceptionForm, find_files, find_releases
-from ..models import AbuseReport, DeletionException, LegalTakedown, StagedRemoval
-from ..notices import takedown_named, with_targets
+from ..models import AbuseReport, DeletionException, LegalTakedown, NameRequest, StagedRemoval
+from ..notices import owner_name_text, takedown_named, with_targets
 from ..staged_timeline import next_step
-from ..workflow import Kind
+from ..workflow import Kind, NameRequestState
 from .common import canonical_redirect, forbidden, not_found
 from .owners import OWNER_TEXTS
 from .requests import IMPACT_LABELS, Access, act, case_page, kind_label, reply
@@ -176,7 +176,12 @@ def exception_new(request, name):
 # "Your requests": everything the person filed or is subject to ------------------------------------
 
 # The URL segment of each queue a person files into while signed in.
-FILED_KINDS = {"exception": DeletionException, "notice": LegalTakedown, "report": AbuseReport}
+FILED_KINDS = {
+    "exception": DeletionException,
+    "notice": LegalTakedown,
+    "report": AbuseReport,
+    "name": NameRequest,
+}
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,9 @@ def person_rows(user):
             project_id__in=owned, state__in=list(OWNER_TEXTS)
         ).exclude(requester=user),
         "staged": StagedRemoval.objects.filter(Q(requested_by=user) | Q(project_id__in=owned)),
+        "name": NameRequest.objects.filter(requester=user),
+        # Name requests on a project the person owns: theirs to answer.
+        "claim": NameRequest.objects.filter(project_id__in=owned).exclude(requester=user),
     }
     queries = [
         query.order_by()
@@ -221,6 +229,8 @@ ROW_QUERIES = {
     "report": lambda: AbuseReport.objects.select_related("project"),
     "takedown": lambda: with_targets(LegalTakedown.objects),
     "staged": lambda: StagedRemoval.objects.select_related("project", "release"),
+    "name": lambda: NameRequest.objects.select_related("project"),
+    "claim": lambda: NameRequest.objects.select_related("project"),
 }
 
 
@@ -242,7 +252,18 @@ def describe(kind, case):
             "what": f"release {case.release.version}" if case.release_id else "",
             "url": reverse("moderation:staged-case", kwargs={"pk": case.pk}),
         }
+    if kind == "claim":
+        return {
+            "label": "Name request on your project (PEP 541)",
+            "state": owner_name_text(case),
+            "what": f"asked by {case.requester_name or 'someone'}",
+            "url": reverse("moderation:name-owner-case", kwargs={"pk": case.pk}),
+        }
     what = ""
+    if kind == "name":
+        what = f"the name {case.requested_name}"
+        if case.state == NameRequestState.CONTACTING_OWNERS and case.reachable_until:
+            what += f"; owners may answer until {case.reachable_until:%Y-%m-%d}"
     if kind == "exception":
         what = (
             ", ".join(
@@ -261,8 +282,9 @@ def describe(kind, case):
 
 @login_required
 def my_requests(request):
-    """Everything the person filed or is subject to, newest first: deletion exceptions, notices
-    and reports filed while signed in, their projects' takedowns and staged removals."""
+    """Everything the person filed or is subject to, newest first: deletion exceptions, notices,
+    reports and name requests filed while signed in, their projects' takedowns, staged removals
+    and the name requests on them."""
     page = Paginator(person_rows(request.user), REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
     wanted = {}
     for kind, pk, _created in page:

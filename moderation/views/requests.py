@@ -9,16 +9,26 @@ transition table gives them (retract, withdraw).
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from registry.name_facts import NameFacts
 from registry.services import RegistryError
 
 from .. import services, state_texts, workflow
 from ..forms import ReasonForm, ReplyForm
-from ..models import Message, MessageKind
-from ..workflow import AbuseState, ExceptionState, Kind, TakedownState, Who, state_label
+from ..models import Message, MessageKind, NameRequestContact
+from ..workflow import (
+    AbuseState,
+    ExceptionState,
+    Kind,
+    NameRequestState,
+    TakedownState,
+    Who,
+    state_label,
+)
 from .common import acting_user, not_found, private
 from .throttle import throttle, typed_back
 
@@ -42,6 +52,18 @@ SHOWN_FIELDS = {
     ),
     Kind.EXCEPTION: ("category", "details", "refused_rule", "refusal"),
     Kind.ABUSE: ("category", "details", "evidence"),
+    Kind.NAME: ("requested_name", "ground", "intent", "details", "looked_for_another_name"),
+}
+
+# Labels that speak to the requester where the field's own name is written for staff.
+SHOWN_LABELS = {
+    Kind.NAME: {
+        "requested_name": "The name",
+        "ground": "Your PEP 541 ground",
+        "intent": "What you will do",
+        "details": "What you wrote",
+        "looked_for_another_name": "You looked for another name",
+    },
 }
 
 IMPACT_LABELS = {
@@ -55,7 +77,7 @@ IMPACT_LABELS = {
 
 # Where a request stands, as steps: each queue's open states grouped into stages, in order, then
 # the outcome (the closed state it ended in). A test holds STAGES to `workflow.OPEN_STATES`.
-T, E, A = TakedownState, ExceptionState, AbuseState
+T, E, A, N = TakedownState, ExceptionState, AbuseState, NameRequestState
 STAGES = {
     Kind.TAKEDOWN: (
         ("Received", {T.RECEIVED, T.NEEDS_INFO}),
@@ -67,6 +89,11 @@ STAGES = {
         ("Received", {A.RECEIVED}),
         ("Triaged", {A.TRIAGED}),
         ("Quarantined", {A.QUARANTINED}),
+    ),
+    Kind.NAME: (
+        ("Submitted", {N.SUBMITTED}),
+        ("Owners contacted", {N.CONTACTING_OWNERS}),
+        ("Awaiting decision", {N.AWAITING_DECISION}),
     ),
 }
 OUTCOME_STEP = "Decided"
@@ -124,6 +151,8 @@ def kind_label(case):
             return f"{case.get_takedown_kind_display()} notice"
         case Kind.EXCEPTION:
             return "Deletion exception request"
+        case Kind.NAME:
+            return "Name request (PEP 541)"
         case _:
             return f"Abuse report ({case.get_category_display().lower()})"
 
@@ -149,7 +178,8 @@ def what_was_sent(case):
         elif isinstance(value, bool):
             value = "Yes" if value else ""
         if value:
-            rows.append((field.verbose_name.capitalize(), value))
+            label = SHOWN_LABELS.get(case.kind, {}).get(name) or field.verbose_name.capitalize()
+            rows.append((label, value))
     return rows
 
 
@@ -165,8 +195,37 @@ def conversation(case):
     )
 
 
+@dataclass(frozen=True)
+class OwnersContacted:
+    """What the requester may know of the owners' side of a name request."""
+
+    count: int
+    answered: int
+    until: object  # when the reachability period ends (None: not started)
+
+
+def owners_contacted(case):
+    """How many owners were contacted about `case`, and how many answered (one query)."""
+    counts = NameRequestContact.objects.filter(request=case).aggregate(
+        count=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False))
+    )
+    return OwnersContacted(counts["count"], counts["answered"], case.reachable_until)
+
+
+def name_request_context(case):
+    """What a name request's page shows besides every request's: the facts when it was filed,
+    and the owners contacted."""
+    if case.kind != Kind.NAME:
+        return {}
+    return {
+        "facts": NameFacts.from_dict(case.facts).rows() if case.facts else [],
+        "contacted": owners_contacted(case),
+    }
+
+
 def case_page(request, access, *, reply_form=None, error=None, throttled=None, status=200):
     case = access.case
+    names = case.kind == Kind.NAME  # a name request names no release or file
     text = state_texts.text(case.kind, case.state)
     waiting_on_requester = case.state in workflow.WAITING_ON_REQUESTER[case.kind]
     if reply_form is None and case.is_open:
@@ -181,8 +240,12 @@ def case_page(request, access, *, reply_form=None, error=None, throttled=None, s
         "waiting_on_requester": waiting_on_requester,
         "steps": steps(case, visited_states(case)),
         "thread": conversation(case),
-        "releases": list(case.releases.order_by("version").values_list("version", flat=True)),
-        "files": list(case.files.order_by("filename").values_list("filename", flat=True)),
+        "releases": []
+        if names
+        else list(case.releases.order_by("version").values_list("version", flat=True)),
+        "files": []
+        if names
+        else list(case.files.order_by("filename").values_list("filename", flat=True)),
         "sent": what_was_sent(case),
         "impact": [
             (label, case.impact[key])
@@ -198,6 +261,7 @@ def case_page(request, access, *, reply_form=None, error=None, throttled=None, s
         "error": error,
         "throttled": throttled,
         "via_key": access.via_key,
+        **name_request_context(case),
     }
     return render(request, "moderation/case.html", context, status=status)
 

@@ -1,6 +1,7 @@
 """The world the fuzz tests run against, one client per role, and the check of each example."""
 
 import copy
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 
 from moderation import services as moderation_services
 from moderation.models import TakedownKind
-from moderation.services import staged
+from moderation.services import names, staged
 from registry import services, tokens
 from registry.distributions import build_wheel
-from registry.models import RoleName
+from registry.models import OutboxMessage, RoleName
 from tests.factories import (
     AbuseReportFactory,
     DeletionExceptionFactory,
@@ -91,6 +92,7 @@ class World:
     filename: str = ""
     token_secret: str = ""
     takedown_key: str = ""
+    name_key: str = ""  # an owner's one-click "keep my project" link to a name request
     ids: dict = field(default_factory=dict)
 
 
@@ -135,6 +137,23 @@ def world(db, settings, django_user_model):
     exception = DeletionExceptionFactory(project=project, requester=owner)
     report = AbuseReportFactory(project=other)
     case = staged.start(project=other, message="Moving on", actor=owner, now=now)
+    name_request, _key = names.submit_name_request(
+        project=other,
+        requester=maintainer,
+        ground="invalid",
+        intent="replace",
+        details="It is spam.",
+        looked_for_another_name=True,
+        now=now,
+    )
+    moderation_services.apply_transition(
+        case=name_request, name="contact_owners", actor=support, reason="Holds", now=now
+    )
+    name_key = next(
+        found.group(1)
+        for body in OutboxMessage.objects.order_by("-pk").values_list("payload__body", flat=True)
+        if (found := re.search(r"/names/owner/([^/\s]+)/", body or ""))
+    )
 
     world = World(
         users={"owner": owner, "maintainer": maintainer, "support": support, "admin": admin},
@@ -143,11 +162,13 @@ def world(db, settings, django_user_model):
         filename=release.files.order_by("filename").first().filename,
         token_secret=secret,
         takedown_key=key,
+        name_key=name_key,
         ids={
             "takedown": takedown.pk,
             "exception": exception.pk,
             "report": report.pk,
             "staged": case.pk,
+            "name": name_request.pk,
             "token": token.pk,
             "event": event.pk,
             "project": project.pk,

@@ -72,6 +72,7 @@ def public_targets(world):
         ),
         ("anonymous", f"/requests/{world.takedown_key}/reply/", {"body": "Here you are."}),
         ("anonymous", f"/requests/{world.takedown_key}/retract/", {"reason": "Sorted."}),
+        ("anonymous", f"/names/owner/{world.name_key}/", {"answer": "Still maintained."}),
     ]
 
 
@@ -105,6 +106,18 @@ def maintainer_targets(world):
         ("owner", f"/account/requests/{world.ids['exception']}/reply/", {"body": "More"}),
         ("owner", f"/account/requests/{world.ids['exception']}/withdraw/", {"reason": "No"}),
         ("owner", "/account/tokens/", {"description": "CI", "project": world.ids["project"]}),
+        (
+            "support",
+            "/names/demo/request/",
+            {
+                "ground": "invalid",
+                "intent": "maintain",
+                "details": "It is spam.",
+                "looked_for_another_name": "on",
+            },
+        ),
+        ("owner", f"/account/name-requests/{world.ids['name']}/", {"answer": "Mine."}),
+        ("maintainer", f"/account/requests/name/{world.ids['name']}/withdraw/", {"reason": "No"}),
     ]
 
 

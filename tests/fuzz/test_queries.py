@@ -11,7 +11,7 @@ from tests.fuzz.urls import changelists, fill, is_admin, parameters, url_templat
 pytestmark = pytest.mark.django_db
 
 # Parameters the pages read, besides every admin filter's (`filter_parameters`).
-PAGE_PARAMETERS = ["project", "release", "file", "page", "format", "before", "next", "term"]
+PAGE_PARAMETERS = ["project", "release", "file", "page", "format", "before", "next", "term", "name"]
 ADMIN_PARAMETERS = ["q", "o", "p", "e", "all", "_popup", "_to_field", "_changelist_filters"]
 AUTOCOMPLETE = {"app_label": "registry", "model_name": "release", "field_name": "project"}
 

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 
+from ..extensions import project_notices
 from ..facts import Decider, actor_role, is_registry_admin
 from ..models import Project
 from ..policy import Action, ActorRole
@@ -218,7 +219,12 @@ class ProjectView(View):
         return render(
             self.request,
             "registry/forbidden.html",
-            {"project": self.project, "decision": present(decision, project=self.project)},
+            {
+                "project": self.project,
+                "decision": present(decision, project=self.project),
+                # Another app may offer something here (e.g. asking for a quiet project's name).
+                "notices": project_notices(self.project, self.request.user),
+            },
             status=403,
         )
 

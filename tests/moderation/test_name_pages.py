@@ -498,6 +498,18 @@ def test_strangers_are_offered_to_ask_for_an_old_projects_name_and_only_then(old
     assert [n.title for n in project_notices(empty, stranger)] == ["Ask for this name (PEP 541)"]
 
 
+def test_a_stranger_on_an_old_projects_pages_is_refused_and_offered_to_ask_for_its_name(
+    client, old, now
+):
+    client.force_login(UserFactory())
+
+    page = client.get("/manage/old-pkg/")
+
+    assert page.status_code == 403
+    assert "You cannot open the maintainers' pages of this project." in text(page)
+    assert 'href="/names/old-pkg/request/"' in page.content.decode()
+
+
 # "Your requests" ----------------------------------------------------------------------------------
 
 

@@ -127,15 +127,28 @@ def contact_for_key(key):
 
 
 def keep_project(*, case, owner, answer="", via_key=False, now=None):
-    """Record `owner`'s answer "keep my project" on `case`: the request is refused."""
-    return apply_transition(
-        case=case,
-        name="keep_project",
-        actor=owner,
-        reason=(answer or "").strip() or "I am here: keep my project.",
-        via_key=via_key,
-        now=now,
-    )
+    """Record `owner`'s answer "keep my project" on `case`: the request is refused.
+
+    A request that is over is refused as such before anything else: once it was transferred,
+    the owner who answers has no role left, and "only the owners can answer" would tell them
+    the wrong thing.
+    """
+    with transaction.atomic():
+        current = NameRequest.objects.select_for_update().get(pk=case.pk)
+        if not current.is_open:
+            raise RegistryError(
+                f"{current.reference} is {current.get_state_display().lower()}; it can no "
+                "longer be changed.",
+                code="closed",
+            )
+        return apply_transition(
+            case=current,
+            name="keep_project",
+            actor=owner,
+            reason=(answer or "").strip() or "I am here: keep my project.",
+            via_key=via_key,
+            now=now,
+        )
 
 
 # The scheduler -----------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from django.db.models import ProtectedError
 from django.forms.models import model_to_dict
 
 from moderation import services
-from moderation.services import names
 from moderation.models import (
     DeletionException,
     LegalTakedown,
@@ -27,6 +26,7 @@ from moderation.models import (
     Priority,
 )
 from moderation.notifications import follow_url
+from moderation.services import names
 from registry import services as registry
 from registry.models import (
     File,

@@ -461,6 +461,17 @@ def test_only_a_current_owner_answers(
     assert not case.contacts.filter(answered_at__isnull=False).exists()
 
 
+def test_a_registry_admin_cannot_answer_for_the_owners(project, requester, registry_admin):
+    case = claim(project, requester)
+
+    error = refused(lambda: names.keep_project(case=case, owner=registry_admin, now=NOW))
+
+    assert error.code == "not_allowed"
+    assert "Registry admins refuse the request instead" in error.message
+    case.refresh_from_db()
+    assert case.state == S.SUBMITTED and not case.contacts.exists()
+
+
 def test_answering_a_closed_request_is_refused_readably(
     project, owner, requester, support_user, registry_admin
 ):

@@ -12,8 +12,8 @@ Who hears what:
   the assignee when assigned and when the requester answers;
 - name requests (PEP 541): the requester at each change; every owner when the owners are
   contacted (each with a private "keep my project" link) and, if they have not answered, halfway
-  through the period; on a transfer, the previous owners and the owners of every project that
-  depends on it (a change of hands is a supply-chain event);
+  through the period; on a transfer, everyone whose role it ended (owners and maintainers) and
+  the owners of every project that depends on it (a change of hands is a supply-chain event);
 - staged removals: the project's owners at every step; the owners of dependent projects when it
   starts and a week before it stops being served; the registry admins when it awaits review.
 """
@@ -79,6 +79,19 @@ def owner_emails_by_project(project_ids):
 
 def owner_emails(project):
     return sorted(owner_emails_by_project([project.pk]).get(project.pk, ()))
+
+
+def role_emails(project):
+    """Return the e-mail addresses of everyone holding a role (owner or maintainer) on
+    `project` now."""
+    return sorted(
+        set(
+            Role.objects.active()
+            .filter(project=project)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
 
 
 def admin_emails():
@@ -292,12 +305,13 @@ def on_owners_reminded(cases_and_contacts, *, at_once=False):
     _send(messages, at_once=at_once)
 
 
-def on_name_transferred(case, *, previous_owner_emails, reason):
-    """Tell the previous owners, and the owners of the projects that depend on the project,
-    that its name changed hands (the requester hears through `on_transition`)."""
+def on_name_transferred(case, *, previous_role_emails, reason):
+    """Tell everyone whose role the transfer ended (owners and maintainers: nothing is done
+    behind anyone's back), and the owners of the projects that depend on the project, that its
+    name changed hands (the requester hears through `on_transition`)."""
     name, new_owner = case.project.name, case.requester
     requester_email = (case.requester_email or "").casefold()
-    previous = [email for email in previous_owner_emails if email.casefold() != requester_email]
+    previous = [email for email in previous_role_emails if email.casefold() != requester_email]
     messages = [
         (
             _subject(case, f"{name} was transferred"),

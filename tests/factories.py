@@ -204,3 +204,34 @@ class AbuseReportFactory(CaseFactory):
     class Meta:
         model = "moderation.AbuseReport"
         skip_postgeneration_save = True
+
+
+class NameRequestFactory(CaseFactory):
+    """A PEP 541 request for the project's name (an abandoned-project claim), just filed."""
+
+    requester = factory.SubFactory(UserFactory)
+    requester_email = factory.LazyAttribute(lambda o: o.requester.email)
+    requested_name = factory.LazyAttribute(lambda o: o.project.name)
+    ground = "abandoned"
+    intent = "maintain"
+    details = "I wrote to the owners twice; nobody answered."
+    looked_for_another_name = True
+    due_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(hours=120))
+
+    class Meta:
+        model = "moderation.NameRequest"
+        skip_postgeneration_save = True
+
+
+class NameRequestContactFactory(factory.django.DjangoModelFactory):
+    """An owner written to about a name request (their key's hash; the key is not kept)."""
+
+    request = factory.SubFactory(NameRequestFactory)
+    owner = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.owner.email)
+    key_hash = factory.Sequence(lambda n: hashlib.sha256(f"owner-key-{n}".encode()).hexdigest())
+    contacted_at = factory.LazyFunction(_now)
+
+    class Meta:
+        model = "moderation.NameRequestContact"
+        skip_postgeneration_save = True

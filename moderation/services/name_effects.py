@@ -6,7 +6,8 @@
   moves a name against the wishes of a reachable owner);
 - transfer: the registry's `transfer_project` (the requester becomes an owner, every previous
   role is ended, a removed project's reservation is handed over), and everyone concerned is told:
-  the requester, the previous owners and the owners of the projects that depend on it.
+  the requester, everyone whose role it ended (owners and maintainers) and the owners of the
+  projects that depend on it.
 """
 
 from registry import services as registry
@@ -187,12 +188,16 @@ def _plan_transfer(case, now, data):
         )
     else:
         items.append(PlanItem("No project depends on it: no dependents' owners to tell"))
-    items.append(PlanItem("Tell the requester and the previous owners by e-mail"))
+    items.append(
+        PlanItem("Tell the requester and everyone whose role ends (owners and maintainers)")
+    )
     return items
 
 
 def _transfer(case, *, actor, reason, now, data):
-    previous = notifications.owner_emails(case.project)
+    # Everyone whose role the transfer ends hears of it, maintainers too: they lose the right
+    # to upload.
+    previous = notifications.role_emails(case.project)
     transfer = registry.transfer_project(
         project=case.project,
         to_user=case.requester,
@@ -202,7 +207,7 @@ def _transfer(case, *, actor, reason, now, data):
         now=now,
     )
     case.transfer = transfer
-    notifications.on_name_transferred(case, previous_owner_emails=previous, reason=reason)
+    notifications.on_name_transferred(case, previous_role_emails=previous, reason=reason)
     return []
 
 

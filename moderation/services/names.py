@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from registry.facts import is_registry_admin
 from registry.history import bulk_update_tracked
-from registry.models import Project
+from registry.models import Project, Role, RoleName
 from registry.name_facts import name_facts
 from registry.services import RegistryError
 
@@ -127,15 +128,40 @@ def contact_for_key(key):
 
 
 def keep_project(*, case, owner, answer="", via_key=False, now=None):
-    """Record `owner`'s answer "keep my project" on `case`: the request is refused."""
-    return apply_transition(
-        case=case,
-        name="keep_project",
-        actor=owner,
-        reason=(answer or "").strip() or "I am here: keep my project.",
-        via_key=via_key,
-        now=now,
-    )
+    """Record `owner`'s answer "keep my project" on `case`: the request is refused.
+
+    A request that is over is refused as such before anything else: once it was transferred,
+    the owner who answers has no role left, and "only the owners can answer" would tell them
+    the wrong thing.
+    """
+    with transaction.atomic():
+        current = NameRequest.objects.select_for_update().get(pk=case.pk)
+        if not current.is_open:
+            raise RegistryError(
+                f"{current.reference} is {current.get_state_display().lower()}; it can no "
+                "longer be changed.",
+                code="closed",
+            )
+        if is_registry_admin(owner) and not _holds_owner_role(current.project, owner):
+            # The engine lets admins act for owners; this answer is an owner's own word, and
+            # the requester is told that an owner answered.
+            raise RegistryError(
+                f"Only the owners of {current.project.name} can answer that they keep it. "
+                "Registry admins refuse the request instead, with a reason.",
+                code="not_allowed",
+            )
+        return apply_transition(
+            case=current,
+            name="keep_project",
+            actor=owner,
+            reason=(answer or "").strip() or "I am here: keep my project.",
+            via_key=via_key,
+            now=now,
+        )
+
+
+def _holds_owner_role(project, user):
+    return Role.objects.active().filter(project=project, user=user, role=RoleName.OWNER).exists()
 
 
 # The scheduler -----------------------------------------------------------------------------------

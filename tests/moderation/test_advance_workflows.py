@@ -23,9 +23,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from moderation import services as moderation
-from moderation.models import LegalTakedown, StagedRemoval, StagedState
-from moderation.services import staged
-from moderation.workflow import TakedownState
+from moderation.models import (
+    LegalTakedown,
+    NameRequest,
+    NameRequestContact,
+    StagedRemoval,
+    StagedState,
+)
+from moderation.services import names, staged
+from moderation.workflow import NameRequestState, TakedownState
 from registry import services
 from registry.models import (
     NameReservation,
@@ -45,7 +51,8 @@ MESSAGE = "Unmaintained; use something else."
 DAYS = timedelta(days=30)
 NOTHING = (
     "Moved 0 staged removals to pending removal and 0 to review; reminded dependents of 0; "
-    "reinstated 0 takedowns; recorded 0 expired reservations."
+    "reinstated 0 takedowns; reminded the owners of 0 name requests and handed 0 to the "
+    "admins; recorded 0 expired reservations."
 )
 
 
@@ -110,8 +117,38 @@ def due_work(owner, registry_admin, now):
         reason=ReservationReason.REMOVED_PROJECT, until=now - timedelta(hours=1)
     )
     work["takedown"] = counter_noticed_takedown(owner, registry_admin, now)
+    # Name requests: one halfway through its owners' period, one whose period is over, one
+    # whose owners were written to yesterday.
+    for name, days_ago in (("halfway", 21), ("lapsed", 42), ("just-asked", 1)):
+        work[f"name_{name}"] = name_request(
+            name, owner=owner, admin=registry_admin, now=now, days_ago=days_ago
+        )
     mail.outbox.clear()
     return work
+
+
+def name_request(name, *, owner, admin, now, days_ago):
+    """An abandoned project's name asked for, its owners contacted `days_ago` days before now."""
+    old = now - timedelta(days=500)
+    project = services.create_project(name=name, owner=owner, actor=owner, reason="t", now=old)
+    publish(project, "1.0", actor=owner, now=old)
+    asked = now - timedelta(days=days_ago)
+    case, _key = names.submit_name_request(
+        project=project,
+        requester=UserFactory(username=f"wants-{name}"),
+        ground="abandoned",
+        intent="maintain",
+        details="Nobody answers.",
+        looked_for_another_name=True,
+        now=asked,
+    )
+    return moderation.apply_transition(
+        case=case, name="contact_owners", actor=admin, reason="Asking", now=asked
+    )
+
+
+def name_state(case):
+    return NameRequest.objects.get(pk=case.pk).state
 
 
 def counter_noticed_takedown(owner, admin, now):
@@ -147,6 +184,8 @@ def snapshot():
         list(Release.objects.order_by("pk").values()),
         list(LegalTakedown.objects.order_by("pk").values()),
         list(NameReservation.objects.order_by("pk").values()),
+        list(NameRequest.objects.order_by("pk").values()),
+        list(NameRequestContact.objects.order_by("pk").values()),
     )
 
 
@@ -159,8 +198,19 @@ def test_running_twice_changes_nothing_the_second_time(advance, due_work):
 
     assert report == (
         "Moved 1 staged removal to pending removal and 1 to review; reminded dependents of "
-        "1; reinstated 1 takedown; recorded 2 expired reservations."
+        "1; reinstated 1 takedown; reminded the owners of 1 name request and handed 1 to the "
+        "admins; recorded 2 expired reservations."
     )
+    assert f"  {due_work['name_halfway']}: owners reminded" in lines
+    assert f"  {due_work['name_lapsed']}: awaits a decision (no owner answered)" in lines
+    assert name_state(due_work["name_lapsed"]) == NameRequestState.AWAITING_DECISION
+    assert name_state(due_work["name_halfway"]) == NameRequestState.CONTACTING_OWNERS
+    assert NameRequest.objects.get(pk=due_work["name_halfway"].pk).owners_reminded_at
+    assert not NameRequest.objects.get(pk=due_work["name_just-asked"].pk).owners_reminded_at
+    assert any("reminder: a request for the name halfway" in m.subject for m in mail.outbox)
+    [digest] = [m for m in mail.outbox if m.subject.startswith("[Holdfast] scheduler run")]
+    assert "Name requests awaiting your decision" in digest.body
+    assert str(due_work["name_lapsed"]) in digest.body
     assert "  to-pending: deprecated -> pending removal" in lines
     assert "  to-review: pending removal -> awaiting review" in lines
     assert state(due_work["to_pending"]) == StagedState.PENDING_REMOVAL
@@ -194,8 +244,11 @@ def test_a_dry_run_reports_what_is_due_and_changes_nothing(advance, due_work):
 
     assert report == (
         "Would move 1 staged removal to pending removal and 1 to review; remind dependents "
-        "of 1; reinstate 1 takedown; record 2 expired reservations."
+        "of 1; reinstate 1 takedown; remind the owners of 1 name request and hand 1 to the "
+        "admins; record 2 expired reservations."
     )
+    assert f"  {due_work['name_halfway']}: owners would be reminded" in lines
+    assert f"  {due_work['name_lapsed']}: would await a decision (no owner answered)" in lines
     assert "  to-pending: deprecated -> pending removal" in lines
     assert "  to-review: pending removal -> awaiting review" in lines
     assert "  reminder: dependents would be reminded" in lines

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.forms.models import model_to_dict
 
@@ -25,6 +26,7 @@ from moderation.models import (
     Priority,
 )
 from moderation.notifications import follow_url
+from moderation.services import names
 from registry import services as registry
 from registry.models import (
     File,
@@ -138,15 +140,39 @@ def report(project, *, category="malware", requester_email="finder@example.net",
     return case
 
 
+def claim_name(project, requester=None, *, ground="abandoned", now=NOW):
+    """File a PEP 541 request for `project`'s name (abandoned: no release for 12 months)."""
+    case, _key = names.submit_name_request(
+        project=project,
+        requester=requester or UserFactory(username="name-claimant"),
+        ground=ground,
+        intent="maintain",
+        details="I wrote to the owners twice and maintain a fork.",
+        looked_for_another_name=True,
+        now=now,
+    )
+    return case
+
+
 def open_case(kind, project, owner):
     if kind == "takedown":
         return submit(project)[0]
     if kind == "exception":
         return request_exception(project, owner)
+    if kind == "name":
+        return claim_name(project)
     return report(project)
 
 
 def act(case, name, actor, reason=None, *, now=NOW, **extra):
+    if services.workflow.transition(case.kind, name).who == services.workflow.Who.SCHEDULER:
+        # The scheduler's steps run in batches (advance_workflows), never one by one.
+        with transaction.atomic():
+            locked = [type(case).objects.select_for_update().get(pk=case.pk)]
+            services.apply_batch(
+                cases=locked, name=name, actor=actor, reason=reason or f"Reason for {name}", now=now
+            )
+        return locked[0]
     return services.apply_transition(
         case=case, name=name, actor=actor, reason=reason or f"Reason for {name}", now=now, **extra
     )
@@ -647,6 +673,8 @@ ADMIN_STEPS = [
     ("abuse", [], "quarantine"),
     ("abuse", ["triage"], "remove"),
     ("abuse", ["quarantine"], "lift_quarantine"),
+    ("name", [], "refuse"),
+    ("name", ["contact_owners"], "refuse"),
 ]
 
 
@@ -687,6 +715,7 @@ SUPPORT_STEPS = [
     ("exception", "reject"),
     ("abuse", "triage"),
     ("abuse", "clear"),
+    ("name", "contact_owners"),
 ]
 
 
@@ -742,6 +771,16 @@ SETUP = {
         "clear": ["triage"],
         "lift_quarantine": ["quarantine"],
     },
+    # An abandoned project's name (what open_case files) moves only once the owners' period
+    # lapsed.
+    "name": {
+        "contact_owners": [],
+        "keep_project": ["contact_owners"],
+        "lapse": ["contact_owners"],
+        "transfer": ["contact_owners", "lapse"],
+        "refuse": ["contact_owners"],
+        "withdraw": [],
+    },
 }
 
 
@@ -762,6 +801,8 @@ def test_every_transition_writes_history_with_its_actor_and_reason(
         case = submit(project, requester=reporter)[0]
     elif kind == "exception":
         case = request_exception(project, owner)
+    elif kind == "name":
+        case = claim_name(project, reporter)
     else:
         case = services.submit_abuse_report(
             project=project, category="malware", details="Bad", requester=reporter, now=NOW
@@ -771,6 +812,7 @@ def test_every_transition_writes_history_with_its_actor_and_reason(
         "admin": registry_admin,
         "requester": case.requester,
         "owner": owner,
+        "scheduler": registry_admin,
     }
     for step in SETUP[kind][name]:
         who = people[services.workflow.transition(kind, step).who]

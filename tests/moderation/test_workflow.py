@@ -13,6 +13,7 @@ from moderation.workflow import (
     AbuseState,
     ExceptionState,
     Kind,
+    NameRequestState,
     TakedownState,
     Who,
     add_business_days,
@@ -21,7 +22,7 @@ from moderation.workflow import (
     is_open,
 )
 
-T, E, A = TakedownState, ExceptionState, AbuseState
+T, E, A, N = TakedownState, ExceptionState, AbuseState, NameRequestState
 SUPPORT, ADMIN, REQUESTER = Who.SUPPORT, Who.ADMIN, Who.REQUESTER
 
 # name: (sources, target, who, executes, message_required)
@@ -77,9 +78,46 @@ EXPECTED = {
         "clear": ({A.RECEIVED, A.TRIAGED}, A.CLEARED, SUPPORT, False, False),
         "lift_quarantine": ({A.QUARANTINED}, A.CLEARED, ADMIN, True, False),
     },
+    # PEP 541 name requests: an owner's answer and the scheduler's lapse are the only moves
+    # that are neither staff's nor the requester's.
+    Kind.NAME: {
+        "contact_owners": ({N.SUBMITTED}, N.CONTACTING_OWNERS, SUPPORT, False, False),
+        "keep_project": (
+            {N.SUBMITTED, N.CONTACTING_OWNERS, N.AWAITING_DECISION},
+            N.REFUSED,
+            Who.OWNER,
+            False,
+            False,
+        ),
+        "lapse": ({N.CONTACTING_OWNERS}, N.AWAITING_DECISION, Who.SCHEDULER, False, False),
+        "transfer": ({N.SUBMITTED, N.AWAITING_DECISION}, N.TRANSFERRED, ADMIN, True, False),
+        "refuse": (
+            {N.SUBMITTED, N.CONTACTING_OWNERS, N.AWAITING_DECISION},
+            N.REFUSED,
+            ADMIN,
+            False,
+            True,
+        ),
+        "withdraw": (
+            {N.SUBMITTED, N.CONTACTING_OWNERS, N.AWAITING_DECISION},
+            N.WITHDRAWN,
+            REQUESTER,
+            False,
+            False,
+        ),
+    },
 }
 
-STATES = {Kind.TAKEDOWN: TakedownState, Kind.EXCEPTION: ExceptionState, Kind.ABUSE: AbuseState}
+# Admin decisions that execute nothing in the registry: refusing a name request is the admins'
+# (PEP 541 leaves the name's fate to them, not to support staff) but changes no registry row.
+ADMIN_DECIDES_NOTHING_EXECUTED = {(Kind.NAME, "refuse")}
+
+STATES = {
+    Kind.TAKEDOWN: TakedownState,
+    Kind.EXCEPTION: ExceptionState,
+    Kind.ABUSE: AbuseState,
+    Kind.NAME: NameRequestState,
+}
 OPEN = {
     Kind.TAKEDOWN: {
         T.RECEIVED,
@@ -91,6 +129,7 @@ OPEN = {
     },
     Kind.EXCEPTION: {E.SUBMITTED, E.UNDER_REVIEW},
     Kind.ABUSE: {A.RECEIVED, A.TRIAGED, A.QUARANTINED},
+    Kind.NAME: {N.SUBMITTED, N.CONTACTING_OWNERS, N.AWAITING_DECISION},
 }
 
 ALL_TRANSITIONS = [(kind, name) for kind, table in EXPECTED.items() for name in table]
@@ -138,7 +177,21 @@ def test_transition_sources_target_and_who(kind, name):
 def test_only_admin_transitions_execute(kind, name):
     found = workflow.transition(kind, name)
 
-    assert found.executes is (found.who == Who.ADMIN)
+    if (kind, name) in ADMIN_DECIDES_NOTHING_EXECUTED:
+        assert found.who == Who.ADMIN and not found.executes
+    else:
+        assert found.executes is (found.who == Who.ADMIN)
+
+
+def test_the_only_admin_decision_that_executes_nothing_is_refusing_a_name_request():
+    found = {
+        (kind, t.name)
+        for kind in workflow.REQUEST_KINDS
+        for t in workflow.TRANSITIONS[kind]
+        if t.who == Who.ADMIN and not t.executes
+    }
+
+    assert found == ADMIN_DECIDES_NOTHING_EXECUTED
 
 
 def test_transition_accepts_the_kind_as_a_plain_string():
@@ -221,6 +274,13 @@ def test_allowed_lists_what_this_role_may_do_from_this_state(kind, state, role):
         ("abuse", "quarantined", "support", []),
         ("abuse", "quarantined", "admin", ["remove", "lift_quarantine"]),
         ("abuse", "triaged", "anonymous", []),
+        ("name", "submitted", "support", ["contact_owners"]),
+        ("name", "submitted", "admin", ["contact_owners", "transfer", "refuse"]),
+        ("name", "contacting_owners", "support", []),
+        ("name", "contacting_owners", "admin", ["refuse"]),
+        ("name", "awaiting_decision", "admin", ["transfer", "refuse"]),
+        ("name", "awaiting_decision", "requester", ["withdraw"]),
+        ("name", "transferred", "admin", []),
     ],
 )
 def test_allowed_spot_checks(kind, state, role, names):
@@ -235,6 +295,14 @@ def test_an_admin_who_is_not_flagged_staff_still_gets_support_transitions():
     found = allowed("abuse", "received", is_admin=True, is_staff=False)
 
     assert [t.name for t in found] == ["triage", "quarantine", "clear"]
+
+
+def test_an_owner_answers_a_name_request_and_admins_are_not_offered_it_in_their_name():
+    owner = allowed("name", "contacting_owners", is_admin=False, is_staff=False, is_owner=True)
+    admin = allowed("name", "contacting_owners", is_admin=True, is_staff=True)
+
+    assert [t.name for t in owner] == ["keep_project"]
+    assert "keep_project" not in [t.name for t in admin]
 
 
 def test_staff_who_filed_the_request_also_get_the_requester_transitions():

@@ -169,9 +169,10 @@ def _plan_transfer(case, now, data):
         elif reservation is not None:
             items.append(
                 PlanItem(
-                    f"The name stays {reservation.get_reason_display().lower()}",
-                    "This reservation is not a removed project's, so the transfer does not "
-                    "change it: lift it first if the requester should be able to register it.",
+                    "This transfer will be refused: a reservation holds the name "
+                    f"({reservation.get_reason_display().lower()})",
+                    "A new owner could never register it. End that reservation first (the "
+                    "registry's Name reservations in the admin), then transfer.",
                 )
             )
     names = list(

@@ -675,6 +675,25 @@ def test_a_removed_project_s_reservation_goes_to_the_requester(
     assert not Project.objects.get(normalized_name="leftpad").is_removed
 
 
+def test_a_name_held_on_other_grounds_is_not_transferred_and_the_plan_says_so(
+    project, requester, registry_admin
+):
+    remove(project, registry_admin, now=OLD)  # its removed project's reservation ran out
+    registry.reserve_name(
+        name="leftpad", grounds="reserved", actor=registry_admin, reason="Held", now=NOW - DAY
+    )
+    case = claim(project, requester, ground="invalid", intent="replace")
+    transfer = moderation.workflow.transition("name", "transfer")
+
+    plan = [item.label for item in moderation.plan(case, transfer, NOW)]
+    error = refused(lambda: act(case, "transfer", registry_admin, "Spam project", now=NOW))
+
+    assert "This transfer will be refused: a reservation holds the name (reserved)" in plan
+    assert error.code == "name_reserved"
+    case.refresh_from_db()
+    assert case.state == S.SUBMITTED and case.transfer is None
+
+
 @pytest.mark.parametrize("zero", [False, True], ids=["no-release", "only-0.0.0"])
 def test_a_squatted_empty_project_is_transferred_without_contacting_anyone(
     owner, requester, registry_admin, zero

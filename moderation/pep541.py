@@ -214,7 +214,8 @@ def cautions(facts, *, intent: str, now: datetime | None = None) -> list[str]:
         )
     if intent == REPLACE and facts.releases_total:
         said.append(
-            f"{name}'s {_counted(facts.releases_total, 'release')} stay with the name: a "
+            f"{name}'s {_counted(facts.releases_total, 'release')} "
+            f"{'stays' if facts.releases_total == 1 else 'stay'} with the name: a "
             "different project under it must use new version numbers (a filename is never "
             "accepted twice), and whoever pins an old version still installs the old code."
         )

@@ -159,7 +159,7 @@ def test_the_form_shows_the_facts_read_only_the_rules_and_the_cautions(rhea_clie
     assert "I looked for another name" in page
     # Cautions: the owner's activity is none, but reusing the name would leave old releases.
     assert "If you would reuse the name for a different project" in page
-    assert "1 release stay with the name" in page
+    assert "1 release stays with the name" in page
 
 
 def test_a_removed_and_reserved_name_may_be_asked_for(rhea_client, old, registry_admin):

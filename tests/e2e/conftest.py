@@ -10,6 +10,30 @@ from tests.e2e.clients import run
 from tests.factories import UserFactory
 
 
+def twine_upload(server_url, secret, folder, built):
+    """Write the built distributions into `folder` and upload them with twine, authenticated
+    by the token `secret`; return twine's result."""
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for distribution in built:
+        path = folder / distribution.filename
+        path.write_bytes(distribution.content)
+        paths.append(str(path))
+    return run(
+        "twine",
+        "upload",
+        "--repository-url",
+        f"{server_url}/legacy/",
+        "-u",
+        "__token__",
+        "-p",
+        secret,
+        "--non-interactive",
+        "--disable-progress-bar",
+        *paths,
+    )
+
+
 @pytest.fixture
 def maintainer():
     return UserFactory(username="maintainer")
@@ -21,25 +45,7 @@ def upload(live_server, maintainer, tmp_path):
     _token, secret = tokens.create_token(user=maintainer, description="e2e")
 
     def upload(*built):
-        paths = []
-        for distribution in built:
-            path = tmp_path / "dist" / distribution.filename
-            path.parent.mkdir(exist_ok=True)
-            path.write_bytes(distribution.content)
-            paths.append(str(path))
-        return run(
-            "twine",
-            "upload",
-            "--repository-url",
-            f"{live_server.url}/legacy/",
-            "-u",
-            "__token__",
-            "-p",
-            secret,
-            "--non-interactive",
-            "--disable-progress-bar",
-            *paths,
-        )
+        return twine_upload(live_server.url, secret, tmp_path / "dist", built)
 
     return upload
 

@@ -21,7 +21,8 @@ from moderation.workflow import NameRequestState
 from registry import tokens
 from registry.distributions import build_sdist, build_wheel
 from registry.models import OwnershipTransfer, Project, Role, RoleName
-from tests.e2e.clients import assert_ok, run
+from tests.e2e.clients import assert_ok
+from tests.e2e.conftest import twine_upload
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -41,26 +42,7 @@ def twine(live_server, tmp_path):
     """Upload built distributions with twine, authenticated by the token `secret`."""
 
     def upload(secret, *built):
-        folder = tmp_path / f"dist-{built[0].filename}"
-        folder.mkdir(exist_ok=True)
-        paths = []
-        for distribution in built:
-            path = folder / distribution.filename
-            path.write_bytes(distribution.content)
-            paths.append(str(path))
-        return run(
-            "twine",
-            "upload",
-            "--repository-url",
-            f"{live_server.url}/legacy/",
-            "-u",
-            "__token__",
-            "-p",
-            secret,
-            "--non-interactive",
-            "--disable-progress-bar",
-            *paths,
-        )
+        return twine_upload(live_server.url, secret, tmp_path / f"dist-{built[0].filename}", built)
 
     return upload
 

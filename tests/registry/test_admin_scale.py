@@ -354,8 +354,12 @@ def test_a_count_cancelled_by_the_timeout_falls_back_to_explain(db):
     slow = Project.objects.extra(where=["pg_sleep(0.05) IS NOT NULL"])
     paginator = paginators.EstimatedCountPaginator(slow, 50)
     paginator.count_timeout_ms = 1
-    assert paginator.count == paginators.ESTIMATE_FLOOR
+    # The planner's estimate, never below the floor; it depends on the table's statistics,
+    # which other tests (seed_scale's thousands of projects) leave behind, so read it here.
+    expected = max(paginators.query_estimate(slow), paginators.ESTIMATE_FLOOR)
+    assert paginator.count == expected
     assert paginator.estimated
+    assert paginator.count != 1  # not the exact count: counting was cancelled
     # The cancelled count left the test's transaction usable.
     assert Project.objects.count() == 1
     assert paginators.query_estimate(Project.objects.all()) >= 1

@@ -29,6 +29,7 @@ from .links import (
 )
 from .messages import Message, MessageKind
 from .names import NameGround, NameIntent, NameRequest, NameRequestContact
+from .reporters import TrustedReporter, TrustedReporterQuerySet
 from .staged import STAGED_OPEN_STATES, StagedRemoval, StagedRemovalQuerySet, StagedState
 
 CASE_MODELS = {
@@ -71,4 +72,6 @@ __all__ = [
     "TakedownKind",
     "TakedownRelease",
     "TakedownRemovalEvent",
+    "TrustedReporter",
+    "TrustedReporterQuerySet",
 ]

@@ -3,6 +3,7 @@ with requesters, and staged removals."""
 
 from ..workflow import Kind
 from .cases import (
+    ABUSE_QUEUE_ORDER,
     NO_DELETE_PERMISSIONS,
     AbuseCategory,
     AbuseReport,
@@ -40,6 +41,7 @@ CASE_MODELS = {
 }
 
 __all__ = [
+    "ABUSE_QUEUE_ORDER",
     "CASE_MODELS",
     "NO_DELETE_PERMISSIONS",
     "STAGED_OPEN_STATES",

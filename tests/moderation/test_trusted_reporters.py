@@ -447,7 +447,7 @@ def test_the_plan_says_the_other_reports_close(project, quarantined):
     case = AbuseReport.objects.get(pk=quarantined[2].pk)
     items = plan(case, workflow.transition(case.kind, "lift_quarantine"), NOW)
 
-    assert "Close the 3 other open reports on leftpad as cleared" in [item.what for item in items]
+    assert "Close the 3 other open reports on leftpad as cleared" in [item.label for item in items]
 
 
 # The abuse queue --------------------------------------------------------------------------------
@@ -464,7 +464,9 @@ def test_the_abuse_queue_sorts_by_priority_then_age(
     trusted_old = file_report(acme[0], project=project, now=NOW - timedelta(days=1))
 
     with django_assert_max_num_queries(12):
-        response = support_client.get(reverse("admin:moderation_abusereport_changelist"))
+        response = support_client.get(
+            reverse("admin:moderation_abusereport_changelist") + "?open=any"
+        )
 
     assert response.status_code == 200
     order = [case.pk for case in response.context["cl"].result_list]

@@ -10,9 +10,8 @@ Who hears what:
   project's owners when a takedown is accepted, when content is disabled and when it comes back
   (and when an abuse report quarantines or removes their project, or an exception is decided);
   the assignee when assigned and when the requester answers;
-- abuse reports: when a quarantine is lifted or the project removed, the requester of every other
-  open report on it, with the outcome; the registry admins when trusted reporters' malware
-  reports quarantine a project automatically;
+- abuse reports: every other open report's requester when a quarantine is lifted or the project
+  removed; the registry admins when trusted reporters quarantine a project automatically;
 - name requests (PEP 541): the requester at each change; every owner when the owners are
   contacted (each with a private "keep my project" link) and, if they have not answered, halfway
   through the period; on a transfer, everyone whose role it ended (owners and maintainers) and
@@ -20,8 +19,6 @@ Who hears what:
 - staged removals: the project's owners at every step; the owners of dependent projects when it
   starts and a week before it stops being served; the registry admins when it awaits review.
 """
-
-import contextlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -162,11 +159,9 @@ def on_transition(case, transition, *, previous, reason, actor=None):
         )
     state = case.get_state_display().lower()
     messages = [(_subject(case, f"now {state}"), body, [case.requester_email])]
-    # An abuse report moved onto a project already in that state (the automatic quarantine
-    # moves every agreeing report): the owners heard of it with the first.
-    if transition.name in OWNER_TRANSITIONS[case.kind] and not getattr(
-        case, "project_unchanged", False
-    ):
+    # A report quarantined with its project already so: the owners heard of it with the first.
+    unchanged = getattr(case, "project_unchanged", False)
+    if transition.name in OWNER_TRANSITIONS[case.kind] and not unchanged:
         requester = case.requester_email.casefold()
         messages.append(
             (
@@ -263,9 +258,8 @@ def on_batch_transition(cases, transition, *, reason, actor):
     _send(messages, at_once=False)
 
 
-# Abuse reports closed together, and the automatic quarantine ----------------------------------
+# Abuse reports closed together (by the state they end in), and the automatic quarantine ---------
 
-# What a reporter is told when another report's decision closes theirs, by the state it ends in.
 CLOSED_WITH = {
     "cleared": "The registry admins lifted the quarantine of {project} after reviewing "
     "{decided}: they found nothing that needs action, so your report is closed as cleared.",
@@ -275,47 +269,22 @@ CLOSED_WITH = {
 
 
 def on_reports_closed_with(case, closed):
-    """Tell the requester of each report in `closed` (closed because `case` was decided) the
-    outcome. The requester of `case` itself hears through `on_transition`."""
+    """Tell the requester of each report in `closed` (closed because `case` was decided, whose
+    requester hears through `on_transition`) the outcome, as CLOSED_WITH says it."""
     messages = []
     for report in closed:
-        body = (
-            f"Your report about {report.project.name} ({report.reference}):\n"
-            + CLOSED_WITH[report.state].format(project=report.project.name, decided=case.reference)
-            + "\n\nThank you for reporting it.\n"
+        outcome = CLOSED_WITH[report.state].format(
+            project=report.project.name, decided=case.reference
         )
+        body = f"Your report {report}:\n{outcome}\n\nThank you for reporting it.\n"
         state = report.get_state_display().lower()
         messages.append((_subject(report, f"now {state}"), body, [report.requester_email]))
     _send(messages)
 
 
-def on_corroborated_quarantine(project, reports, *, reason):
-    """Tell the registry admins that trusted reporters' malware reports quarantined `project`."""
-    lines = [
-        f"{project.name} was quarantined automatically: malware reports from "
-        f"{counted(len({report.trusted_reporter_id for report in reports}), 'trusted reporter')} "
-        "stand open on it.",
-        reason,
-        "Reports:\n"
-        + "\n".join(
-            f"  {report.reference} from {report.trusted_reporter}: "
-            f"{report.evidence_url or 'no evidence URL'}"
-            for report in reports
-        ),
-        "Review them in the abuse queue, then remove the project or lift the quarantine (either "
-        "closes every open report on it and tells each reporter).",
-    ]
-    with contextlib.suppress(NoReverseMatch):
-        lines.append(site_url(reverse("admin:moderation_abusereport_changelist")))
-    _send(
-        [
-            (
-                f"[Holdfast] {project.name} quarantined on trusted reporters' malware reports",
-                "\n\n".join(lines) + "\n",
-                sorted(admin_emails()),
-            )
-        ]
-    )
+def to_admins(subject, body):
+    """Queue one e-mail to the registry admins (an automatic quarantine, for one)."""
+    _send([(subject, body, sorted(admin_emails()))])
 
 
 # Name requests (PEP 541) -------------------------------------------------------------------------

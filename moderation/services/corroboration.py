@@ -15,10 +15,14 @@ report, with the project's row locked: reports arriving at once are counted one 
 other, so the project is quarantined once.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 
 from registry.models import Project, ProjectStatus
+from registry.words import counted
 
 from .. import notifications
 from ..models import AbuseCategory, AbuseReport
@@ -63,6 +67,29 @@ def corroboration_reason(reports):
     return f"Quarantined automatically: malware reports {joined(named)} agree"
 
 
+def admin_mail(project, reports, reason):
+    """The registry admins' (subject, body) about an automatic quarantine."""
+    lines = [
+        f"{project.name} was quarantined automatically: malware reports from "
+        f"{counted(len({report.trusted_reporter_id for report in reports}), 'trusted reporter')} "
+        "stand open on it.",
+        reason,
+        "Reports:\n"
+        + "\n".join(
+            f"  {report.reference} from {report.trusted_reporter}: "
+            f"{report.evidence_url or 'no evidence URL'}"
+            for report in reports
+        ),
+        "Review them in the abuse queue, then remove the project or lift the quarantine (either "
+        "closes every open report on it and tells each reporter).",
+    ]
+    with contextlib.suppress(NoReverseMatch):
+        path = reverse("admin:moderation_abusereport_changelist")
+        lines.append(notifications.site_url(f"{path}?project__id__exact={project.pk}"))
+    subject = f"[Holdfast] {project.name} quarantined on trusted reporters' malware reports"
+    return subject, "\n\n".join(lines) + "\n"
+
+
 def quarantine_if_corroborated(*, project, now):
     """Quarantine `project` if enough distinct trusted reporters' malware reports stand open on
     it; return the reports moved (empty: nothing happened)."""
@@ -82,5 +109,5 @@ def quarantine_if_corroborated(*, project, now):
             apply_transition(case=report, name="quarantine", actor=system, reason=reason, now=now)
             for report in reports
         ]
-        notifications.on_corroborated_quarantine(project, moved, reason=reason)
+        notifications.to_admins(*admin_mail(project, moved, reason))
     return moved

@@ -5,6 +5,8 @@ exceptions). Each is saved with its history in one transaction, gets a private l
 key's SHA-256 is stored), and its requester is emailed once the transaction has committed.
 """
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -31,6 +33,8 @@ from ..workflow import Kind
 from . import corroboration
 from .engine import sla_due
 from .keys import hash_key, new_access_key
+
+logger = logging.getLogger(__name__)
 
 # (element, label) of the six elements of a copyright notice, as the forms and tests name them.
 DMCA_ELEMENTS = [(element, label) for element, label, _fields in LegalTakedown.DMCA_ELEMENTS]
@@ -228,7 +232,12 @@ def submit_abuse_report(
         if trusted_reporter is not None and category == AbuseCategory.MALWARE:
             # The project row is still locked by _save_new: two reports arriving at once are
             # counted one after the other, so the project is quarantined once.
-            corroboration.quarantine_if_corroborated(project=project, now=now)
+            try:
+                corroboration.quarantine_if_corroborated(project=project, now=now)
+            except RegistryError:
+                # The report stands even if the automatic quarantine cannot run (the system
+                # account lost its group, say): staff see it first in the queue, as urgent.
+                logger.exception("Automatic quarantine of %s failed", project.name)
     return case, key
 
 

@@ -226,6 +226,16 @@ def test_an_already_quarantined_project_is_left_as_it_is(project, acme, labs, re
     assert set(AbuseReport.objects.values_list("state", flat=True)) == {"received"}
 
 
+def test_the_report_stands_when_the_automatic_quarantine_cannot_run(project, acme, labs):
+    scheduler_user().groups.clear()  # the system account is no longer a registry admin
+    file_report(acme[0], project=project)
+
+    report = file_report(labs[0], project=project)
+
+    assert AbuseReport.objects.filter(pk=report.pk, state="received").exists()
+    assert fresh(project).status == ProjectStatus.ACTIVE
+
+
 # Who may use the API ----------------------------------------------------------------------------
 
 

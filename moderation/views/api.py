@@ -258,7 +258,7 @@ def _list(request, reporter):
     )
     before = request.GET.get("before", "")
     if before:
-        if not before.isdigit() or len(before) > 18:
+        if not (before.isascii() and before.isdigit()) or len(before) > 18:
             raise ApiError(
                 400, "invalid", "'before' is the id of a report.", {"before": "A number."}
             )

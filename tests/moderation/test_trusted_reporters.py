@@ -381,6 +381,7 @@ def test_the_list_pages_on(client, project, acme, monkeypatch):
     assert [r["id"] for r in second["reports"]] == [reports[0].pk]
     assert second["next"] is None
     assert get(client, acme[1], f"{URL}?before=x").status_code == 400
+    assert get(client, acme[1], f"{URL}?before=\u00b2").status_code == 400
 
 
 # Lifting and removing close every open report ---------------------------------------------------

@@ -269,6 +269,12 @@ HOLDFAST_SIGN_IN_ACCOUNT_RATE = env.str("HOLDFAST_SIGN_IN_ACCOUNT_RATE", default
 HOLDFAST_SIGN_IN_ADDRESS_RATE = env.str("HOLDFAST_SIGN_IN_ADDRESS_RATE", default="30/h")
 HOLDFAST_TOKEN_ADDRESS_RATE = env.str("HOLDFAST_TOKEN_ADDRESS_RATE", default="30/h")
 
+# Trusted reporters (moderation's /api/reports/): how many reports each reporter may file, as
+# "count/period"; and how many distinct active trusted reporters' open malware reports on one
+# project quarantine it at once.
+HOLDFAST_REPORTER_RATE = env.str("HOLDFAST_REPORTER_RATE", default="120/h")
+HOLDFAST_QUARANTINE_REPORTERS = env.int("HOLDFAST_QUARANTINE_REPORTERS", default=2)
+
 # Staff two-factor sign-in: support staff and registry admins give a one-time code from an
 # authenticator app (TOTP) after their password; `manage.py staff_totp USERNAME` sets one up.
 # Off by default (the demo); turn it on in production.

@@ -10,6 +10,8 @@ Who hears what:
   project's owners when a takedown is accepted, when content is disabled and when it comes back
   (and when an abuse report quarantines or removes their project, or an exception is decided);
   the assignee when assigned and when the requester answers;
+- abuse reports: every other open report's requester when a quarantine is lifted or the project
+  removed; the registry admins when trusted reporters quarantine a project automatically;
 - name requests (PEP 541): the requester at each change; every owner when the owners are
   contacted (each with a private "keep my project" link) and, if they have not answered, halfway
   through the period; on a transfer, everyone whose role it ended (owners and maintainers) and
@@ -157,7 +159,9 @@ def on_transition(case, transition, *, previous, reason, actor=None):
         )
     state = case.get_state_display().lower()
     messages = [(_subject(case, f"now {state}"), body, [case.requester_email])]
-    if transition.name in OWNER_TRANSITIONS[case.kind]:
+    # A report quarantined with its project already so: the owners heard of it with the first.
+    unchanged = getattr(case, "project_unchanged", False)
+    if transition.name in OWNER_TRANSITIONS[case.kind] and not unchanged:
         requester = case.requester_email.casefold()
         messages.append(
             (
@@ -252,6 +256,35 @@ def on_batch_transition(cases, transition, *, reason, actor):
         state = case.get_state_display().lower()
         messages.append((_subject(case, f"now {state}"), body, [case.requester_email]))
     _send(messages, at_once=False)
+
+
+# Abuse reports closed together (by the state they end in), and the automatic quarantine ---------
+
+CLOSED_WITH = {
+    "cleared": "The registry admins lifted the quarantine of {project} after reviewing "
+    "{decided}: they found nothing that needs action, so your report is closed as cleared.",
+    "removed": "The registry admins removed the project {project} after reviewing {decided}, "
+    "so your report is closed: the project is no longer served by the index.",
+}
+
+
+def on_reports_closed_with(case, closed):
+    """Tell the requester of each report in `closed` (closed because `case` was decided, whose
+    requester hears through `on_transition`) the outcome, as CLOSED_WITH says it."""
+    messages = []
+    for report in closed:
+        outcome = CLOSED_WITH[report.state].format(
+            project=report.project.name, decided=case.reference
+        )
+        body = f"Your report {report}:\n{outcome}\n\nThank you for reporting it.\n"
+        state = report.get_state_display().lower()
+        messages.append((_subject(report, f"now {state}"), body, [report.requester_email]))
+    _send(messages)
+
+
+def to_admins(subject, body):
+    """Queue one e-mail to the registry admins (an automatic quarantine, for one)."""
+    _send([(subject, body, sorted(admin_emails()))])
 
 
 # Name requests (PEP 541) -------------------------------------------------------------------------

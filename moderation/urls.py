@@ -14,6 +14,9 @@ urlpatterns = [
     path("legal/", views.legal_index, name="legal"),
     path("legal/<slug:kind>/", views.takedown_new, name="takedown-new"),
     path("report/", views.report_new, name="report-new"),
+    # Trusted reporters' JSON API (token authentication, no CSRF).
+    path("api/reports/", views.api.reports, name="api-reports"),
+    path("api/reports/<int:pk>/", views.api.report, name="api-report"),
     path("requests/<text:key>/", views.follow, name="follow"),
     path("requests/<text:key>/received/", views.follow_received, name="follow-received"),
     path("requests/<text:key>/reply/", views.follow_reply, name="follow-reply"),

@@ -5,6 +5,7 @@
 - `cases`: what every request queue's admin shares (list, decision page, steps);
 - `queues`: the legal takedown, deletion exception, abuse report and name request admins;
 - `names`: what the name requests' pages show (PEP 541 facts, owners contacted, transfer);
+- `reporters`: trusted reporters (registry admins add them; support staff view);
 - `dashboard`: per-queue counts;
 - `staged`: staged removals and the admins' approve, keep and extend;
 - `project_notices`: the open cases of a project, on its registry admin page.
@@ -13,6 +14,7 @@
 from . import project_notices
 from .cases import CaseAdmin
 from .queues import AbuseReportAdmin, DeletionExceptionAdmin, LegalTakedownAdmin, NameRequestAdmin
+from .reporters import TrustedReporterAdmin
 from .staged import StagedRemovalAdmin
 
 __all__ = [
@@ -22,5 +24,6 @@ __all__ = [
     "LegalTakedownAdmin",
     "NameRequestAdmin",
     "StagedRemovalAdmin",
+    "TrustedReporterAdmin",
     "project_notices",
 ]

@@ -8,7 +8,14 @@ from django.utils.html import format_html
 from registry.services import RegistryError
 
 from .. import state_texts
-from ..models import AbuseReport, DeletionException, LegalTakedown, NameRequest, TakedownKind
+from ..models import (
+    ABUSE_QUEUE_ORDER,
+    AbuseReport,
+    DeletionException,
+    LegalTakedown,
+    NameRequest,
+    TakedownKind,
+)
 from ..services import engine
 from ..workflow import NameRequestState
 from .cases import CaseAdmin, assess_project
@@ -103,7 +110,41 @@ class AbuseReportAdmin(CaseAdmin):
         AgeListFilter,
         DuplicateListFilter,
     ]
-    detail_fields = ["category", "requester_name", "requester_email", "details", "evidence"]
+    list_display = [
+        "reference",
+        "project",
+        "kind_display",
+        "reporter",
+        "state",
+        "priority",
+        "assignee",
+        "due",
+        "created_at",
+    ]
+    list_select_related = ["project", "assignee", "trusted_reporter"]
+    case_related = [*CaseAdmin.case_related, "trusted_reporter"]
+    # Priority, then age (oldest first): a trusted reporter's malware report is urgent, so it
+    # comes first.
+    ordering = ABUSE_QUEUE_ORDER
+    detail_fields = [
+        "category",
+        "trusted_reporter",
+        "requester_name",
+        "requester_email",
+        "details",
+        "evidence",
+        "evidence_url",
+    ]
+
+    @admin.display(description="reporter", ordering="trusted_reporter__organisation")
+    def reporter(self, case):
+        if case.trusted_reporter_id is not None:
+            return format_html(
+                '{} <span class="trusted" title="A trusted reporter, through the API">'
+                "(trusted)</span>",
+                case.trusted_reporter.organisation,
+            )
+        return case.requester_name or case.requester_email or "anonymous"
 
 
 @admin.register(NameRequest)

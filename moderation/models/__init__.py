@@ -3,6 +3,7 @@ with requesters, and staged removals."""
 
 from ..workflow import Kind
 from .cases import (
+    ABUSE_QUEUE_ORDER,
     NO_DELETE_PERMISSIONS,
     AbuseCategory,
     AbuseReport,
@@ -29,6 +30,7 @@ from .links import (
 )
 from .messages import Message, MessageKind
 from .names import NameGround, NameIntent, NameRequest, NameRequestContact
+from .reporters import TrustedReporter, TrustedReporterQuerySet
 from .staged import STAGED_OPEN_STATES, StagedRemoval, StagedRemovalQuerySet, StagedState
 
 CASE_MODELS = {
@@ -39,6 +41,7 @@ CASE_MODELS = {
 }
 
 __all__ = [
+    "ABUSE_QUEUE_ORDER",
     "CASE_MODELS",
     "NO_DELETE_PERMISSIONS",
     "STAGED_OPEN_STATES",
@@ -71,4 +74,6 @@ __all__ = [
     "TakedownKind",
     "TakedownRelease",
     "TakedownRemovalEvent",
+    "TrustedReporter",
+    "TrustedReporterQuerySet",
 ]

@@ -382,6 +382,10 @@ class AbuseCategory(models.TextChoices):
     OTHER = "other", "Other abuse"
 
 
+# Priority, then age (oldest first).
+ABUSE_QUEUE_ORDER = ["-priority", "created_at", "id"]
+
+
 class AbuseReport(Case):
     kind = Kind.ABUSE
 
@@ -391,6 +395,21 @@ class AbuseReport(Case):
     category = models.CharField("category", max_length=20, choices=AbuseCategory.choices)
     details = models.TextField("what is wrong")
     evidence = models.TextField("evidence", blank=True, help_text="Links, hashes, analysis.")
+    evidence_url = models.URLField(
+        "evidence URL",
+        max_length=500,
+        blank=True,
+        help_text="Where the reporter's analysis can be read (a trusted reporter gives one).",
+    )
+    trusted_reporter = models.ForeignKey(
+        "moderation.TrustedReporter",
+        verbose_name="trusted reporter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        help_text="The trusted reporter who filed it through the API (empty: the public form).",
+    )
 
     releases = models.ManyToManyField(
         Release,
@@ -416,9 +435,23 @@ class AbuseReport(Case):
     class Meta:
         verbose_name = "abuse report"
         verbose_name_plural = "abuse reports"
-        ordering = ["due_at"]
+        # The abuse queue: the most urgent first (a trusted reporter's malware), then the oldest.
+        ordering = ABUSE_QUEUE_ORDER
         default_permissions = NO_DELETE_PERMISSIONS
-        indexes = _case_meta_indexes("mod_abuse", "category")
+        indexes = [
+            *_case_meta_indexes("mod_abuse", "category"),
+            models.Index(
+                fields=ABUSE_QUEUE_ORDER,
+                condition=Q(closed_at__isnull=True),
+                name="mod_abuse_queue",
+            ),
+            # Corroboration: the open malware reports of one project.
+            models.Index(
+                fields=["project", "category"],
+                condition=Q(closed_at__isnull=True),
+                name="mod_abuse_open_project",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=[s.value for s in AbuseState]),

@@ -18,8 +18,8 @@ from registry.history import record
 from registry.models import ProjectStatus, Release
 from registry.words import counted
 
-from .. import workflow
-from ..workflow import StagedState
+from .. import notifications, workflow
+from ..workflow import AbuseState, StagedState
 from .name_effects import NAME_EFFECTS
 from .plans import Effect, PlanItem
 from .schedule import stage_days
@@ -189,6 +189,13 @@ def _restore_removals(case, *, actor, reason, now, data):
 
 
 def _plan_quarantine(case, now, data):
+    if case.project.status == ProjectStatus.QUARANTINED:
+        return [
+            PlanItem(
+                f"{case.project.name} is already quarantined",
+                "it stays so; only this report moves to quarantined",
+            )
+        ]
     return [
         PlanItem(
             f"Quarantine {case.project.name}",
@@ -199,16 +206,67 @@ def _plan_quarantine(case, now, data):
 
 
 def _quarantine(case, *, actor, reason, now, data):
+    # A project already quarantined (by another report about it, or by the automatic
+    # quarantine that moves every agreeing report) stays so: the report only changes state,
+    # and the owners are not told again (`notifications.on_transition`).
+    if case.project.status == ProjectStatus.QUARANTINED:
+        case.project_unchanged = True
+        return []
     registry.quarantine_project(project=case.project, actor=actor, reason=reason, now=now)
     return []
 
 
+def _other_open_reports(case):
+    """The other open abuse reports on the case's project, locked, oldest first."""
+    return list(
+        type(case)
+        .objects.open()
+        .filter(project_id=case.project_id)
+        .exclude(pk=case.pk)
+        .select_for_update(of=("self",))
+        .select_related("project")
+        .order_by("created_at", "pk")
+    )
+
+
+def _plan_other_reports(case, outcome):
+    others = type(case).objects.open().filter(project_id=case.project_id).exclude(pk=case.pk)
+    count = others.count()
+    if not count:
+        return []
+    return [
+        PlanItem(
+            f"Close the {counted(count, 'other open report')} on {case.project.name} as {outcome}",
+            "each reporter is told the outcome by e-mail",
+        )
+    ]
+
+
+def _close_other_reports(case, *, state, actor, reason, now, events=()):
+    """Close every other open report on the case's project in `state` (its history records the
+    actor and reason, and which report decided it), link `events`, and tell each reporter."""
+    closing = _other_open_reports(case)
+    why = f"{reason} (decided on {case.reference})"
+    for other in closing:
+        other.state = state
+        other.closed_at = now
+        record(other, actor=actor, reason=why).save(update_fields=["state", "closed_at"])
+        if events:
+            record(other, actor=actor, reason=why).removal_events.add(*events)
+    notifications.on_reports_closed_with(case, closing)
+    return closing
+
+
 def _plan_lift_quarantine(case, now, data):
-    return [PlanItem(f"Lift the quarantine of {case.project.name}", "it becomes active")]
+    return [
+        PlanItem(f"Lift the quarantine of {case.project.name}", "it becomes active"),
+        *_plan_other_reports(case, "cleared"),
+    ]
 
 
 def _lift_quarantine(case, *, actor, reason, now, data):
     registry.release_quarantine(project=case.project, actor=actor, reason=reason, now=now)
+    _close_other_reports(case, state=AbuseState.CLEARED, actor=actor, reason=reason, now=now)
     return []
 
 
@@ -232,6 +290,18 @@ def _remove_project(case, *, actor, reason, now, data):
             now=now,
         )
     ]
+
+
+def _plan_remove_reported_project(case, now, data):
+    return [*_plan_remove_project(case, now, data), *_plan_other_reports(case, "removed")]
+
+
+def _remove_reported_project(case, *, actor, reason, now, data):
+    events = _remove_project(case, actor=actor, reason=reason, now=now, data=data)
+    _close_other_reports(
+        case, state=AbuseState.REMOVED, actor=actor, reason=reason, now=now, events=events
+    )
+    return events
 
 
 # Staged removals -----------------------------------------------------------------------------
@@ -405,7 +475,8 @@ EFFECTS = {
     "restore_removals": Effect(_plan_restore, _restore_removals),
     "quarantine": Effect(_plan_quarantine, _quarantine),
     "lift_quarantine": Effect(_plan_lift_quarantine, _lift_quarantine),
-    "remove_project": Effect(_plan_remove_project, _remove_project),
+    # An abuse report's removal: the project goes, and every open report on it closes.
+    "remove_project": Effect(_plan_remove_reported_project, _remove_reported_project),
     "mark_pending": Effect(
         _plan_mark_pending,
         None,

@@ -5,6 +5,10 @@ exceptions). Each is saved with its history in one transaction, gets a private l
 key's SHA-256 is stored), and its requester is emailed once the transaction has committed.
 """
 
+import logging
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,8 +30,11 @@ from ..models import (
     TakedownKind,
 )
 from ..workflow import Kind
+from . import corroboration
 from .engine import sla_due
 from .keys import hash_key, new_access_key
+
+logger = logging.getLogger(__name__)
 
 # (element, label) of the six elements of a copyright notice, as the forms and tests name them.
 DMCA_ELEMENTS = [(element, label) for element, label, _fields in LegalTakedown.DMCA_ELEMENTS]
@@ -162,14 +169,41 @@ def submit_abuse_report(
     requester_name="",
     requester_email="",
     requester=None,
+    trusted_reporter=None,
+    evidence_url="",
     now=None,
 ):
-    """File an abuse or malware report; return (report, private link key)."""
+    """File an abuse or malware report; return (report, private link key).
+
+    A `trusted_reporter` (the API's) files as its account and organisation; its malware report
+    is urgent, and may quarantine the project at once when another trusted reporter's malware
+    report stands open on it (`corroboration`), in the same transaction.
+    """
     now = now or timezone.now()
     if category not in AbuseCategory.values:
         raise RegistryError("Choose what kind of abuse this is.", code="category")
     if not details.strip():
         raise RegistryError("Say what is wrong with the project.", code="details")
+    if evidence_url:
+        try:
+            URLValidator(schemes=["http", "https"])(evidence_url)
+        except ValidationError:
+            raise RegistryError(
+                "Give the evidence as an http:// or https:// address.", code="evidence_url"
+            ) from None
+    priority = Priority.HIGH if category == AbuseCategory.MALWARE else Priority.NORMAL
+    if trusted_reporter is not None:
+        if not trusted_reporter.is_usable:
+            raise RegistryError(
+                f"{trusted_reporter} is no longer a trusted reporter; report through the public "
+                "form instead.",
+                code="not_trusted",
+            )
+        requester = trusted_reporter.user
+        requester_name = requester_name or trusted_reporter.organisation
+        requester_email = requester_email or requester.email
+        if category == AbuseCategory.MALWARE:
+            priority = Priority.URGENT
     _check_targets(project, releases, files)
     key, digest = new_access_key()
     case = AbuseReport(
@@ -177,17 +211,33 @@ def submit_abuse_report(
         category=category,
         details=details,
         evidence=evidence,
+        evidence_url=evidence_url,
+        trusted_reporter=trusted_reporter,
         requester_name=requester_name,
         requester_email=requester_email,
         requester=requester,
         access_key_hash=digest,
         created_at=now,
         due_at=sla_due(Kind.ABUSE, now),
-        priority=Priority.HIGH if category == AbuseCategory.MALWARE else Priority.NORMAL,
+        priority=priority,
+    )
+    reason = (
+        "Report received"
+        if trusted_reporter is None
+        else (f"Report received from the trusted reporter {trusted_reporter}")
     )
     with transaction.atomic():
-        _save_new(case, releases=releases, files=files, actor=requester, reason="Report received")
+        _save_new(case, releases=releases, files=files, actor=requester, reason=reason)
         notifications.on_submitted(case, key)
+        if trusted_reporter is not None and category == AbuseCategory.MALWARE:
+            # The project row is still locked by _save_new: two reports arriving at once are
+            # counted one after the other, so the project is quarantined once.
+            try:
+                corroboration.quarantine_if_corroborated(project=project, now=now)
+            except RegistryError:
+                # The report stands even if the automatic quarantine cannot run (the system
+                # account lost its group, say): staff see it first in the queue, as urgent.
+                logger.exception("Automatic quarantine of %s failed", project.name)
     return case, key
 
 

@@ -2,8 +2,8 @@
 
 Pure functions over strings (no ORM, no settings): the services store and compare their results.
 
-The confusable key is PyPI's "ultranormalised" name (Warehouse's `ultranormalize_name`, which
-refuses a new project whose key equals an existing one's since 2019):
+The confusable key follows PyPI's "ultranormalised" name (Warehouse's `ultranormalize_name`;
+PyPI refuses a new project whose key equals an existing project's):
 
 1. PEP 503 normalisation: lower-case, and every run of `-`, `_` and `.` becomes one `-`;
 2. `1`, `l` and `i` become `l` (after lower-casing, a capital `I`, which looks like `l`, is an

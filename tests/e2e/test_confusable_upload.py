@@ -17,7 +17,7 @@ from tests.e2e.clients import assert_ok
 from tests.e2e.conftest import twine_upload
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import simple, tokens, upload
 from .mirror import json_api, packages, xmlrpc
+from .views.names import name_api
 
 urlpatterns = [
     path("simple/", simple.index, {"index": "main"}, name="simple-index"),
@@ -27,6 +28,8 @@ urlpatterns = [
         packages.package_download,
         name="package-download",
     ),
+    # Is this name available, and if not, why (registry.views.names).
+    path("api/names/<str:name>", name_api, name="name-api"),
     # Token guessing is throttled per address (429 with Retry-After): `tokens.authenticate`.
     path("legacy/", tokens.answer_throttled(upload.upload, upload.refusal), name="legacy-upload"),
 ]

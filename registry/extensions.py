@@ -103,3 +103,32 @@ def register_scale_seeder(seeder: Seeder) -> Seeder:
 
 def scale_seeders() -> list[Seeder]:
     return list(_seeders)
+
+
+# New projects: the registry tells listeners about a new project whose name is a possible
+# typosquat of a popular one (moderation files a "possible typosquat" report for staff) without
+# importing them. The upload is accepted whatever a listener does.
+
+NewProjectListener = Callable[..., None]
+
+_new_project_listeners: list[NewProjectListener] = []
+
+
+def register_new_project_listener(listener: NewProjectListener) -> NewProjectListener:
+    """Register `listener(*, project, similar_to, actor, now)`, called after the transaction
+    that registered `project` commits, when its name is within a small edit distance of the
+    popular projects named in `similar_to` (normalised names, most downloaded first; never
+    empty). `actor` is the uploader, `now` the upload's time."""
+    if listener not in _new_project_listeners:
+        _new_project_listeners.append(listener)
+    return listener
+
+
+def new_project_listeners() -> list[NewProjectListener]:
+    return list(_new_project_listeners)
+
+
+def unregister_new_project_listener(listener: NewProjectListener) -> None:
+    """Forget `listener` (tests register their own and must leave none behind)."""
+    if listener in _new_project_listeners:
+        _new_project_listeners.remove(listener)

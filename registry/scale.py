@@ -20,6 +20,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from .confusables import confusable_key
+
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 BATCH = 5000
 REASON = "Benchmark data"
@@ -146,6 +148,7 @@ def create_registry(
                 Project(
                     name=f"{prefix}-{index:06d}",
                     normalized_name=f"{prefix}-{index:06d}",
+                    confusable_name=confusable_key(f"{prefix}-{index:06d}"),
                     created_at=now - age,
                     status=status,
                     deletion_locked=locked,
@@ -398,7 +401,14 @@ def create_big_projects(count, *, versions=5000, now=NOW, prefix="bench", histor
             name = f"{prefix}-big-{k}"
             created = now - timedelta(days=10 * 365)
             project = Project.objects.bulk_create(
-                [Project(name=name, normalized_name=name, created_at=created)]
+                [
+                    Project(
+                        name=name,
+                        normalized_name=name,
+                        confusable_name=confusable_key(name),
+                        created_at=created,
+                    )
+                ]
             )
             _with_history(Project, project, history=history, when=lambda p: p.created_at)
             project = project[0]

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import token_views, views
 from .views.home import home
+from .views.names import name_available
 
 app_name = "registry"
 
@@ -11,6 +12,7 @@ release = "manage/<text:name>/releases/<text:version>"
 
 urlpatterns = [
     path("", home, name="home"),
+    path("names/available/", name_available, name="name_available"),
     path("account/tokens/", token_views.token_list, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("manage/", views.projects, name="projects"),

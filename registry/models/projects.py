@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ..confusables import confusable_key
 from ..history import tracked_history
 from ..validators import PROJECT_NAME_MAX_LENGTH, normalize_project_name, validate_project_name
 from .base import NO_DELETE_PERMISSIONS, Removable, RemovableQuerySet
@@ -53,6 +54,15 @@ class Project(Removable):
         unique=True,
         editable=False,
         help_text="PEP 503 normalised name; unique across live and removed projects.",
+    )
+    confusable_name = models.CharField(
+        "confusable name",
+        max_length=PROJECT_NAME_MAX_LENGTH,
+        db_index=True,
+        editable=False,
+        default="",
+        help_text="The name with look-alike characters folded (registry.confusables): a new "
+        "project whose name folds to an existing one's is refused.",
     )
     created_at = models.DateTimeField("created at", default=timezone.now, db_index=True)
     status = models.CharField(
@@ -105,8 +115,9 @@ class Project(Removable):
     )
 
     objects = ProjectQuerySet.as_manager()
-    # last_serial is a stamp of the change journal, which is the record of those changes.
-    history = tracked_history(excluded_fields=["last_serial"])
+    # last_serial is a stamp of the change journal, which is the record of those changes;
+    # confusable_name is derived from the name, which history keeps.
+    history = tracked_history(excluded_fields=["last_serial", "confusable_name"])
 
     class Meta(Removable.Meta):
         verbose_name = "project"
@@ -161,14 +172,16 @@ class Project(Removable):
 
     def save(self, *args, **kwargs):
         self.normalized_name = normalize_project_name(self.name)
+        self.confusable_name = confusable_key(self.name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "normalized_name"}
+            kwargs["update_fields"] = {*update_fields, "normalized_name", "confusable_name"}
         super().save(*args, **kwargs)
 
     def clean(self):
         if self.name:
             self.normalized_name = normalize_project_name(self.name)
+            self.confusable_name = confusable_key(self.name)
 
     def validate_unique(self, exclude=None):
         # normalized_name is derived, not editable: report a clash against the name field.

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ..confusables import confusable_key
 from ..history import tracked_history
 from ..validators import PROJECT_NAME_MAX_LENGTH, normalize_project_name
 from .base import NO_DELETE_PERMISSIONS
@@ -32,6 +33,15 @@ class NameReservation(models.Model):
 
     normalized_name = models.CharField(
         "normalised name", max_length=PROJECT_NAME_MAX_LENGTH, unique=True
+    )
+    confusable_name = models.CharField(
+        "confusable name",
+        max_length=PROJECT_NAME_MAX_LENGTH,
+        db_index=True,
+        editable=False,
+        default="",
+        help_text="The name with look-alike characters folded (registry.confusables): a new "
+        "project whose name folds to a reserved one is refused.",
     )
     reason = models.CharField("reason", max_length=20, choices=ReservationReason.choices)
     until = models.DateTimeField(
@@ -70,7 +80,8 @@ class NameReservation(models.Model):
     )
 
     objects = NameReservationQuerySet.as_manager()
-    history = tracked_history(m2m_fields=[allowed_users])
+    # confusable_name is derived from the name, which history keeps.
+    history = tracked_history(m2m_fields=[allowed_users], excluded_fields=["confusable_name"])
 
     class Meta:
         verbose_name = "name reservation"
@@ -95,6 +106,10 @@ class NameReservation(models.Model):
 
     def save(self, *args, **kwargs):
         self.normalized_name = normalize_project_name(self.normalized_name)
+        self.confusable_name = confusable_key(self.normalized_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "normalized_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "confusable_name"}
         super().save(*args, **kwargs)
 
     def is_in_force(self, now):

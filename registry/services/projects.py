@@ -3,62 +3,55 @@ and who holds a role."""
 
 from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from packaging.utils import canonicalize_name
 
+from ..extensions import new_project_listeners
 from ..facts import Decider
 from ..history import bulk_update_tracked, record
 from ..models import Project, ProjectStatus, Release, Role, RoleName
 from ..policy import Action
-from ..validators import validate_project_name
 from .changes import entry, record_change, record_changes
 from .errors import RegistryError
 from .guards import (
     check_policy,
-    first_message,
     locked_project,
     locked_release,
     refuse_if_removed,
     require_admin,
     require_reason,
 )
-from .names import end_removed_project_reservation, reservation_blocking
+from .names import check_name, end_removed_project_reservation
 
 
 def create_project(*, name, owner, actor, reason, now=None):
-    """Register a new project with `owner` as its first owner."""
+    """Register a new project with `owner` as its first owner.
+
+    Refuse, as `check_name` says, an invalid name, a name reserved for others, a live project's
+    name, or a name confusable with another project's or a reserved one. Once the transaction
+    commits, tell every new-project listener (`registry.extensions`) when the name may be a
+    typosquat of a popular project; the registration stands whatever they do.
+    """
     now = now or timezone.now()
     require_reason(reason)
-    try:
-        validate_project_name(name)
-    except ValidationError as error:
-        raise RegistryError(first_message(error), code="invalid_name") from None
-    normalized = canonicalize_name(name)
-    reservation = reservation_blocking(normalized_name=normalized, user=owner, now=now)
-    if reservation is not None:
-        until = (
-            f"until {reservation.until:%Y-%m-%d %H:%M} UTC" if reservation.until else "permanently"
-        )
-        raise RegistryError(
-            f"The name {name!r} is reserved {until} "
-            f"({reservation.get_reason_display().lower()}). Choose another name, or ask the "
-            "registry admins if you believe you should have it.",
-            code="name_reserved",
-        )
     with transaction.atomic():
-        existing = Project.objects.select_for_update().filter(normalized_name=normalized).first()
-        if existing is not None and not existing.is_removed:
+        check = check_name(name, user=owner, now=now)
+        refuse_unavailable(check)
+        existing = (
+            Project.objects.select_for_update().filter(normalized_name=check.normalized).first()
+        )
+        if existing is not None and not existing.is_removed:  # registered a moment ago
             raise RegistryError(
-                f"The name {name!r} is already taken (names are compared after normalisation, "
-                f"so it clashes with {existing.name!r}). Choose another name.",
+                f"The name {name!r} was registered by someone else a moment ago. "
+                "Choose another name.",
                 code="name_taken",
             )
-        if existing is not None:
-            return _register_removed_name(
+        if existing is not None and existing.is_removed:
+            project = _register_removed_name(
                 project=existing, name=name, owner=owner, actor=actor, reason=reason, now=now
             )
+            _tell_listeners(project=project, check=check, actor=owner, now=now)
+            return project
         project = record(Project(name=name, created_at=now), actor=actor, reason=reason)
         try:
             with transaction.atomic():
@@ -75,7 +68,27 @@ def create_project(*, name, owner, actor, reason, now=None):
             reason=reason,
         ).save()
         record_change(project=project, action="create", actor=actor, now=now)
+        _tell_listeners(project=project, check=check, actor=owner, now=now)
     return project
+
+
+def refuse_unavailable(check):
+    """Raise the RegistryError of a NameCheck that says the name is not available."""
+    if not check.available:
+        raise RegistryError(check.message, code=check.code)
+
+
+def _tell_listeners(*, project, check, actor, now):
+    """After the commit, tell the new-project listeners of a possible typosquat."""
+    if not check.similar_to:
+        return
+    similar_to = list(check.similar_to)
+
+    def tell():
+        for listener in new_project_listeners():
+            listener(project=project, similar_to=similar_to, actor=actor, now=now)
+
+    transaction.on_commit(tell)
 
 
 def _register_removed_name(*, project, name, owner, actor, reason, now):

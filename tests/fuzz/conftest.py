@@ -39,6 +39,7 @@ BUDGET = {
     "forms_maintainers": 350,
     "forms_admin": 450,
     "upload": 900,
+    "names": 300,
 }
 assert sum(BUDGET.values()) >= 5_000
 

@@ -12,13 +12,14 @@ from django.urls import reverse
 
 from moderation import typosquat
 from moderation.models import AbuseCategory, AbuseReport, Priority
-from moderation.services.staged import SCHEDULER_USERNAME
+from moderation.services.staged import SCHEDULER_USERNAME, scheduler_user
 from moderation.services.submissions import submit_abuse_report
 from moderation.workflow import AbuseState
 from registry import services
 from registry.models import File, OutboxMessage, Project
 from registry.services import RegistryError
 from tests.factories import DownloadCountFactory, FileFactory, UserFactory
+from tests.races import on_postgresql, race
 
 NOW = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=datetime.UTC)
 DETAILS = (
@@ -292,3 +293,21 @@ def test_a_failing_flag_does_not_lose_the_upload(
     assert File.objects.filter(pk=file.pk).exists()
     assert "Could not flag reqvests" in caplog.text
     assert AbuseReport.objects.count() == 0
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_calls_at_once_for_one_project_file_one_report(squat, uploader):
+    scheduler_user()  # the system account exists, as after the first flag or scheduler run
+
+    results = race(
+        Project,
+        squat.pk,
+        lambda n: typosquat.flag_possible_typosquat(
+            project=squat, similar_to=["requests"], actor=uploader, now=NOW
+        ),
+    )
+
+    assert sorted(result is None for result in results) == [False, True], results
+    assert AbuseReport.objects.count() == 1
+    assert len(uploader_mail(uploader)) == 1

@@ -136,7 +136,7 @@ def flag_possible_typosquat(*, project, similar_to, actor, now):
         )
         report = set_priority(case=report, priority=Priority.HIGH, actor=system, reason=REASON)
         subject, body = uploader_message(project, similar_to)
-        email = getattr(actor, "email", "") if actor is not None else ""
+        email = getattr(actor, "email", "") or ""
         outbox.send_on_commit(outbox.enqueue_emails([(subject, body, None, [email])], now=now))
     logger.info("Flagged %s as a possible typosquat (%s)", project.name, report.reference)
     return report

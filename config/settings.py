@@ -315,5 +315,8 @@ HOLDFAST_STAGED_PENDING_DAYS = env.int("HOLDFAST_STAGED_PENDING_DAYS", default=3
 # long without a release makes a project abandoned.
 HOLDFAST_NAME_REACHABILITY_DAYS = env.int("HOLDFAST_NAME_REACHABILITY_DAYS", default=42)
 HOLDFAST_NAME_ABANDONED_DAYS = env.int("HOLDFAST_NAME_ABANDONED_DAYS", default=365)
+# A new project whose name is within a small edit distance of one of this many most downloaded
+# projects is flagged to staff as a possible typosquat (0 turns the check off).
+HOLDFAST_TYPOSQUAT_TOP = env.int("HOLDFAST_TYPOSQUAT_TOP", default=1000)
 # Where notification emails point (private follow links).
 HOLDFAST_SITE_URL = env.str("HOLDFAST_SITE_URL", default="http://127.0.0.1:8000")

@@ -11,12 +11,13 @@ raised: the upload has committed already, and an error would turn its success in
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from packaging.utils import canonicalize_name
 
 from registry import outbox
+from registry.confusables import edit_distance
 from registry.models import Project
+from registry.services.names import typosquat_top
 
 from .models import AbuseCategory, AbuseReport, Priority
 from .services.staged import scheduler_user
@@ -30,25 +31,6 @@ REASON = "Possible typosquat of a popular project, found at the project's first 
 NUMBERS = {1: "one", 2: "two", 3: "three"}
 
 
-def popular_count():
-    """How many of the most downloaded projects a new name is compared with (for the texts)."""
-    return int(getattr(settings, "HOLDFAST_TYPOSQUAT_TOP_PROJECTS", 1000))
-
-
-def edit_distance(a, b):
-    """The edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`."""
-    previous2, previous = None, list(range(len(b) + 1))
-    for i, x in enumerate(a, start=1):
-        row = [i]
-        for j, y in enumerate(b, start=1):
-            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (x != y))
-            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
-                cost = min(cost, previous2[j - 2] + 1)
-            row.append(cost)
-        previous2, previous = previous, row
-    return previous[-1]
-
-
 def _away(name, other):
     edits = edit_distance(canonicalize_name(name), canonicalize_name(other))
     if edits < 1:
@@ -58,7 +40,7 @@ def _away(name, other):
 
 
 def _which(names):
-    top = f"{popular_count():,} most downloaded projects"
+    top = f"{typosquat_top():,} most downloaded projects"
     if len(names) == 1:
         return f"one of the {top}"
     return f"{NUMBERS.get(len(names), len(names))} of the {top}"

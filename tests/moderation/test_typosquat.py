@@ -16,6 +16,7 @@ from moderation.services.staged import SCHEDULER_USERNAME, scheduler_user
 from moderation.services.submissions import submit_abuse_report
 from moderation.workflow import AbuseState
 from registry import services
+from registry.confusables import edit_distance
 from registry.models import File, OutboxMessage, Project
 from registry.services import RegistryError
 from tests.factories import DownloadCountFactory, FileFactory, UserFactory
@@ -92,7 +93,7 @@ def test_the_report_names_every_similar_project_and_its_distance(squat, uploader
     ],
 )
 def test_edit_distance(name, other, edits):
-    assert typosquat.edit_distance(name, other) == edits
+    assert edit_distance(name, other) == edits
 
 
 def test_the_report_is_in_the_abuse_queue_for_support_staff(squat, uploader, support_client):

@@ -25,6 +25,7 @@ from registry.models import Project
 from registry.name_facts import name_facts
 from registry.policy import ActorRole
 from registry.services import RegistryError
+from registry.services.names import check_name
 
 from .. import pep541
 from ..models import NameRequest, NameRequestContact
@@ -82,6 +83,18 @@ def not_registered(name):
     )
 
 
+def unregistered(name, *, user, now):
+    """Why nothing can be asked for under `name`: it is free to upload, or (the registry's rule
+    at a first upload) it is a confusable copy of another name, which is the one to ask for."""
+    check = check_name(name, user=user, now=now)
+    if check.code == "confusable_name":
+        return (
+            f"No project is registered under the name “{name}”, and none can be: "
+            f"{check.message} If it is the name {check.collides_with} you want, ask for that one."
+        )
+    return not_registered(name)
+
+
 # Asking for a name -------------------------------------------------------------------------------
 
 
@@ -96,7 +109,10 @@ def name_request_start(request):
             project = Project.objects.by_name(form.cleaned_data["name"]).first()
             if project is not None:
                 return redirect("moderation:name-request", name=project.normalized_name)
-            form.add_error("name", not_registered(form.cleaned_data["name"]))
+            form.add_error(
+                "name",
+                unregistered(form.cleaned_data["name"], user=request.user, now=timezone.now()),
+            )
             status = 404
     return render(
         request, "moderation/name_start.html", {"form": form, "rules": rules()}, status=status
@@ -116,7 +132,9 @@ def name_request_new(request, name):
     now = timezone.now()
     project = Project.objects.by_name(name).first()
     if project is None:
-        return not_found(request, not_registered(name), title="Name not registered")
+        return not_found(
+            request, unregistered(name, user=request.user, now=now), title="Name not registered"
+        )
     if name != project.normalized_name and request.method in ("GET", "HEAD"):
         return canonical_redirect(request, "moderation:name-request", name=project.normalized_name)
     template = "moderation/name_request_form.html"

@@ -139,6 +139,18 @@ def test_an_unknown_name_is_not_found_and_says_it_can_simply_be_uploaded(rhea_cl
     assert "is not a project name" in text(invalid)
 
 
+def test_a_confusable_copy_of_a_name_is_refused_on_the_form_naming_the_real_one(rhea_client, old):
+    for response in (
+        rhea_client.get("/names/request/", {"name": "o1d_pkg"}),
+        rhea_client.get("/names/o1d-pkg/request/"),
+    ):
+        assert response.status_code == 404
+        page = text(response)
+        assert "and none can be" in page
+        assert "If it is the name Old_Pkg you want, ask for that one." in page
+        assert "upload a project under it" not in page
+
+
 def test_the_form_shows_the_facts_read_only_the_rules_and_the_cautions(rhea_client, old, now):
     response = rhea_client.get(request_url())
 

@@ -291,10 +291,7 @@ def to_admins(subject, body):
 
 
 def owner_answer_url(key):
-    try:
-        return site_url(reverse("moderation:name-owner", kwargs={"key": key}))
-    except NoReverseMatch:
-        return ""
+    return site_url(reverse("moderation:name-owner", kwargs={"key": key}))
 
 
 def _owner_request_mail(case, key, *, reminder):

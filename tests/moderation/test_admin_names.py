@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from moderation import services
@@ -132,14 +132,6 @@ def lapse(case):
     assert names.lapse_batch(now=later, actor=staged.scheduler_user()) == [case]
     case.refresh_from_db()
     return case
-
-
-def route_exists(name, **kwargs):
-    try:
-        reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return False
-    return True
 
 
 # The queue ----------------------------------------------------------------------------------------
@@ -366,10 +358,6 @@ def test_support_contacts_the_owners_and_each_owner_is_written_to(
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(
-    not route_exists("moderation:name-owner", key="k"),
-    reason="the owners' answer page (moderation:name-owner) comes with the public pages",
-)
 def test_each_owner_gets_a_link_to_their_own_answer_page(
     support_client, claimant, django_capture_on_commit_callbacks
 ):

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch, reverse
 
 from moderation import notifications
 from moderation import services as moderation
@@ -73,18 +72,6 @@ def requester(db):
 @pytest.fixture
 def scheduler(db):
     return staged.scheduler_user()
-
-
-@pytest.fixture(autouse=True)
-def owner_link(monkeypatch):
-    """The owners' private page ("moderation:name-owner", kwarg `key`) is the views' part;
-    until it is routed, the e-mails carry a stand-in address with the same key."""
-    try:
-        reverse("moderation:name-owner", kwargs={"key": "k"})
-    except NoReverseMatch:
-        monkeypatch.setattr(
-            notifications, "owner_answer_url", lambda key: f"https://holdfast.test/keep/{key}/"
-        )
 
 
 def claim(project, requester, *, ground="abandoned", intent="maintain", now=NOW, **changes):

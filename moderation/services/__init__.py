@@ -13,7 +13,8 @@ the policy's record (RemovalEvent, history) is the same as for any removal.
 
 from .. import workflow
 from .effects import EFFECTS, PlanItem, named_targets, plan
-from .engine import MESSAGE_FIELD, apply_batch, apply_transition, sla_due
+from .engine import apply_batch, apply_transition, sla_due
+from .messages import MESSAGE_FIELD
 from .submissions import (
     DMCA_ELEMENTS,
     case_for_key,

@@ -20,19 +20,12 @@ from registry.policy import ActorRole
 from registry.services import RegistryError
 
 from .. import notifications, workflow
-from ..models import Message, MessageKind
+from ..models import MessageKind
 from ..workflow import Kind, Who
 from .effects import EFFECTS
+from .messages import add_message
 
 DEFAULT_SLA_HOURS = {Kind.TAKEDOWN: 72, Kind.EXCEPTION: 120, Kind.ABUSE: 24, Kind.NAME: 120}
-
-# The field of Message that points at each queue's requests.
-MESSAGE_FIELD = {
-    Kind.TAKEDOWN: "takedown",
-    Kind.EXCEPTION: "exception",
-    Kind.ABUSE: "report",
-    Kind.NAME: "name_request",
-}
 
 # What only the owners may do, in the words of the refusal anyone else reads.
 OWNERS_ACT = {Kind.STAGED: "schedule or cancel its removal", Kind.NAME: "answer a name request"}
@@ -234,17 +227,3 @@ def _move(case, transition, previous, now):
         case.due_at = sla_due(case.kind, now)
         fields.append("due_at")
     return fields
-
-
-def add_message(case, kind, body, *, actor, now, author_name=""):
-    """Record a message on a request: a staff note, or one to or from the requester."""
-    message = Message(
-        kind=kind,
-        body=body.strip(),
-        author=actor if actor is not None and actor.is_authenticated else None,
-        author_name=author_name or (actor.get_username() if actor else ""),
-        created_at=now,
-        **{MESSAGE_FIELD[case.kind]: case},
-    )
-    record(message, actor=message.author, reason=message.get_kind_display()).save()
-    return message

@@ -17,8 +17,9 @@ from registry.models import NameReservation, Project, ReservationReason, Role, R
 from registry.words import counted
 
 from .. import notifications
-from ..models import Message, MessageKind, NameRequestContact
+from ..models import MessageKind, NameRequestContact
 from .keys import new_access_key
+from .messages import add_message
 from .plans import Effect, PlanItem
 from .schedule import reachability_period
 
@@ -105,15 +106,7 @@ def _keep(case, *, actor, reason, now, data):
         "transfers a name against the wishes of a reachable owner, so this request is closed. "
         "Choose another name, or talk to the owners directly."
     )
-    message = Message(
-        name_request=case,
-        kind=MessageKind.TO_REQUESTER,
-        body=body,
-        author=actor,
-        author_name=actor.get_username(),
-        created_at=now,
-    )
-    record(message, actor=actor, reason=message.get_kind_display()).save()
+    add_message(case, MessageKind.TO_REQUESTER, body, actor=actor, now=now)
     return []
 
 

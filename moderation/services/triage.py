@@ -14,7 +14,8 @@ from registry.services import RegistryError
 from .. import notifications, workflow
 from ..models import MessageKind, Priority
 from ..workflow import Kind
-from .engine import add_message, apply_transition, is_staff_for, lock
+from .engine import apply_transition, is_staff_for, lock
+from .messages import add_message
 
 
 def _require_staff(case, actor, *, open_only=False):
